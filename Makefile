@@ -1,0 +1,59 @@
+# zcp developer commands. Quick start: `make run` and `make test` (see README).
+# Works with only python3 (3.11+) and make; uses uv when it is on PATH, else venv + pip.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+UV     := $(shell command -v uv 2>/dev/null)
+
+.PHONY: run test lint bench snapshots index serve sandbox clean help
+
+help:
+	@echo "make run        start a demo MCP client session against 'zcp serve' (builds the index if needed)"
+	@echo "make test       run the whole test suite"
+	@echo "make lint       ruff + mypy --strict"
+	@echo "make bench      retrieval quality and speed figures (fails on a quality regression)"
+	@echo "make snapshots  re-record snapshots and show the diff for review"
+	@echo "make index      (re)build the knowledge index"
+
+$(STAMP): pyproject.toml
+ifdef UV
+	UV_PYTHON_DOWNLOADS=never $(UV) venv --allow-existing --python $(PYTHON) $(VENV)
+	UV_PYTHON_DOWNLOADS=never $(UV) pip install --python $(BIN)/python -e '.[dev]'
+else
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+endif
+	@touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/zcp index build --if-stale
+	$(BIN)/python -m zcp.demo
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check zcp tests
+	$(BIN)/ruff format --check zcp tests
+	$(BIN)/mypy
+
+bench: $(STAMP)
+	$(BIN)/python -m tests.bench
+
+snapshots: $(STAMP)
+	$(BIN)/python -m pytest -q --snapshot-update tests
+	@git --no-pager diff --stat -- snapshots/ || true
+	@git --no-pager diff -- snapshots/ || true
+	@echo "Review every change above as a reader would before committing it."
+
+index: $(STAMP)
+	$(BIN)/zcp index build
+
+serve: $(STAMP)
+	$(BIN)/zcp serve
+
+clean:
+	rm -rf $(VENV) index build dist .mypy_cache .ruff_cache .hypothesis

@@ -1,0 +1,14 @@
+"""Shared pytest wiring. Fixtures live in ``tests/plugins/*`` (one module per subsystem)."""
+
+from __future__ import annotations
+
+import pytest
+
+pytest_plugins = [
+    "tests.plugins.core",
+]
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"

@@ -1,0 +1,161 @@
+"""Settings from the environment and flags, validated once and passed down.
+
+Nothing else in zcp reads ``os.environ``: :func:`load_settings` takes the environment as a
+mapping (tests pass a plain dict), validates every value and raises :class:`ConfigError` naming
+the variable when one is malformed, so a bad setting fails start-up loudly instead of being
+ignored half-way through a session.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from zcp.errors import ConfigError
+from zcp.secrets import register_secret
+
+DEFAULT_API_HOST = "https://api.app-prg1.zerops.io"
+DEFAULT_REGION = "prg1"
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+_LOG_LEVELS = {"debug", "info", "warning", "warn", "error", "critical"}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything configurable about one zcp process.
+
+    Paths left as ``None`` are resolved by the subsystem that owns them (for example the corpus
+    is located next to the package, see :mod:`zcp.knowledge.paths`).
+    """
+
+    # Zerops platform access
+    api_key: str | None = field(default=None, repr=False)
+    api_host: str = DEFAULT_API_HOST
+    region: str = DEFAULT_REGION
+    zcli_data_dir: Path | None = None
+    api_timeout: float = 30.0
+    # Knowledge
+    corpus_dir: Path | None = None
+    index_dir: Path | None = None
+    # Behaviour
+    read_only: bool = False
+    log_level: str = "warning"
+    state_dir: Path = field(default_factory=lambda: Path.cwd() / ".zcp" / "state")
+    poll_interval: float = 2.0
+    poll_max_interval: float = 5.0
+    poll_timeout: float = 600.0
+    # Where zcp itself runs (set by the Zerops runtime inside a container)
+    service_id: str | None = None
+    self_hostname: str | None = None
+    container_project_id: str | None = None
+    # GitHub (docs sync)
+    github_token: str | None = field(default=None, repr=False)
+    github_api_url: str = "https://api.github.com"
+    # Live schemas
+    schema_cache_dir: Path | None = None
+
+    @property
+    def in_container(self) -> bool:
+        """True when running inside a Zerops service container."""
+        return bool(self.service_id)
+
+    @property
+    def has_credentials(self) -> bool:
+        """True when a token is configured through the environment (zcli's file is checked later)."""
+        return bool(self.api_key)
+
+    def with_overrides(self, **changes: object) -> Settings:
+        """A copy with some fields replaced (flags override the environment)."""
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+
+def parse_bool(name: str, raw: str) -> bool:
+    """Parse a boolean setting; anything but a clear yes/no is a start-up error."""
+    value = raw.strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise ConfigError(
+        f"{name}={raw!r} is not a boolean",
+        suggestion=f"Set {name} to 1/true/yes/on or 0/false/no/off, or unset it.",
+    )
+
+
+def _parse_float(name: str, raw: str, *, minimum: float = 0.0) -> float:
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(
+            f"{name}={raw!r} is not a number", suggestion=f"Set {name} to seconds, e.g. 2.5."
+        ) from None
+    if value < minimum:
+        raise ConfigError(f"{name}={raw!r} must be at least {minimum}", suggestion=f"Raise {name}.")
+    return value
+
+
+def _normalise_host(raw: str) -> str:
+    host = raw.strip().rstrip("/")
+    if not host.startswith(("http://", "https://")):
+        host = "https://" + host
+    return host
+
+
+def _path(raw: str | None) -> Path | None:
+    if raw is None or not raw.strip():
+        return None
+    return Path(raw).expanduser()
+
+
+def load_settings(env: Mapping[str, str] | None = None, *, cwd: Path | None = None) -> Settings:
+    """Build :class:`Settings` from an environment mapping (``os.environ`` by default)."""
+    env = os.environ if env is None else env
+    base = cwd or Path.cwd()
+
+    def get(name: str) -> str | None:
+        value = env.get(name)
+        return value if value is not None and value.strip() != "" else None
+
+    log_level = (get("ZCP_LOG_LEVEL") or "warning").strip().lower()
+    if log_level not in _LOG_LEVELS:
+        raise ConfigError(
+            f"ZCP_LOG_LEVEL={log_level!r} is not a log level",
+            suggestion="Use one of debug, info, warning, error.",
+        )
+    if log_level == "warn":
+        log_level = "warning"
+
+    api_key = get("ZCP_API_KEY")
+    github_token = get("GH_TOKEN") or get("GITHUB_TOKEN")
+    register_secret(api_key)
+    register_secret(github_token)
+
+    state_dir = _path(get("ZCP_STATE_DIR")) or base / ".zcp" / "state"
+    poll_interval = _parse_float("ZCP_POLL_INTERVAL", get("ZCP_POLL_INTERVAL") or "2", minimum=0.001)
+    poll_max = _parse_float("ZCP_POLL_MAX_INTERVAL", get("ZCP_POLL_MAX_INTERVAL") or "5", minimum=0.001)
+
+    return Settings(
+        api_key=api_key,
+        api_host=_normalise_host(get("ZCP_API_HOST") or DEFAULT_API_HOST),
+        region=get("ZCP_REGION") or DEFAULT_REGION,
+        zcli_data_dir=_path(get("ZCP_ZCLI_DATA_DIR")),
+        api_timeout=_parse_float("ZCP_API_TIMEOUT", get("ZCP_API_TIMEOUT") or "30", minimum=0.01),
+        corpus_dir=_path(get("ZCP_CORPUS_DIR")),
+        index_dir=_path(get("ZCP_INDEX_DIR")),
+        read_only=parse_bool("ZCP_READ_ONLY", env.get("ZCP_READ_ONLY", "")),
+        log_level=log_level,
+        state_dir=state_dir,
+        poll_interval=poll_interval,
+        poll_max_interval=max(poll_max, poll_interval),
+        poll_timeout=_parse_float("ZCP_POLL_TIMEOUT", get("ZCP_POLL_TIMEOUT") or "600", minimum=0.0),
+        service_id=get("serviceId"),
+        self_hostname=get("hostname") if get("serviceId") else None,
+        container_project_id=get("projectId") if get("serviceId") else None,
+        github_token=github_token,
+        github_api_url=(get("ZCP_GITHUB_API_URL") or "https://api.github.com").rstrip("/"),
+        schema_cache_dir=_path(get("ZCP_SCHEMA_CACHE_DIR")),
+    )

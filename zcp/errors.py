@@ -1,0 +1,378 @@
+"""The zcp exception tree and its wire codes.
+
+Every failure an agent, a doc writer or a test can observe is one of these classes. Each class
+fixes exactly one wire ``code``; tools never format errors by hand, they raise and the tool layer
+turns the exception into the error wire format (see :meth:`ZcpError.to_wire`)::
+
+    ZcpError                                UNKNOWN
+    ├── InputError
+    │   ├── InvalidParameter                INVALID_PARAMETER
+    │   ├── InvalidUsage                    INVALID_USAGE
+    │   ├── InvalidHostname                 INVALID_HOSTNAME
+    │   ├── InvalidEnvFormat                INVALID_ENV_FORMAT
+    │   ├── InvalidScaling                  INVALID_SCALING
+    │   ├── InvalidZeropsYaml               INVALID_ZEROPS_YML
+    │   ├── InvalidImportYaml               INVALID_IMPORT_YML
+    │   ├── ImportHasProject                IMPORT_HAS_PROJECT
+    │   └── ConfirmationRequired            CONFIRMATION_REQUIRED
+    ├── NotFoundError
+    │   ├── DocumentNotFound                FILE_NOT_FOUND
+    │   ├── ServiceNotFound                 SERVICE_NOT_FOUND
+    │   └── ProcessNotFound                 PROCESS_NOT_FOUND
+    ├── AuthError
+    │   ├── AuthRequired                    AUTH_REQUIRED
+    │   ├── AuthTokenExpired                AUTH_TOKEN_EXPIRED
+    │   ├── TokenNoProject                  TOKEN_NO_PROJECT
+    │   ├── TokenMultiProject               TOKEN_MULTI_PROJECT
+    │   └── PermissionDenied                PERMISSION_DENIED
+    ├── PlatformError
+    │   ├── ApiError                        API_ERROR
+    │   ├── ApiTimeout                      API_TIMEOUT
+    │   ├── ApiRateLimited                  API_RATE_LIMITED
+    │   ├── NetworkError                    NETWORK_ERROR
+    │   └── ProcessAlreadyTerminal          PROCESS_ALREADY_TERMINAL
+    ├── ReadOnlyMode                        READ_ONLY
+    ├── NotImplementedFeature               NOT_IMPLEMENTED
+    ├── CorpusError                         CORPUS_INVALID
+    ├── IndexUnavailable                    INDEX_UNAVAILABLE
+    ├── SyncError                           SYNC_FAILED
+    │   └── UpstreamMoved                   UPSTREAM_MOVED
+    └── ConfigError                         CONFIG_INVALID
+
+Later subsystems (workflows, deploy) add their classes here, one code each.
+
+Messages and suggestions are written for the agent: the message says what went wrong, the
+suggestion says what to do next, ideally as a literal tool call. Secrets never go into either;
+:func:`zcp.secrets.redact` is applied to every wire payload as a last line of defence.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, ClassVar
+
+__all__ = [
+    "ApiError",
+    "ApiRateLimited",
+    "ApiTimeout",
+    "AuthError",
+    "AuthRequired",
+    "AuthTokenExpired",
+    "ConfigError",
+    "ConfirmationRequired",
+    "CorpusError",
+    "DocumentNotFound",
+    "ImportHasProject",
+    "IndexUnavailable",
+    "InputError",
+    "InvalidEnvFormat",
+    "InvalidHostname",
+    "InvalidImportYaml",
+    "InvalidParameter",
+    "InvalidScaling",
+    "InvalidUsage",
+    "InvalidZeropsYaml",
+    "NetworkError",
+    "NotFoundError",
+    "NotImplementedFeature",
+    "PermissionDenied",
+    "PlatformError",
+    "ProcessAlreadyTerminal",
+    "ProcessNotFound",
+    "ReadOnlyMode",
+    "Recovery",
+    "ServiceNotFound",
+    "SyncError",
+    "TokenMultiProject",
+    "TokenNoProject",
+    "UpstreamMoved",
+    "ZcpError",
+    "all_error_classes",
+]
+
+
+class Recovery(dict[str, Any]):
+    """The tool call that gets an agent back on track: ``{"tool": ..., "args": {...}}``."""
+
+    def __init__(self, tool: str, **args: Any) -> None:
+        super().__init__(tool=tool)
+        if args:
+            self["args"] = dict(sorted(args.items()))
+
+
+class ZcpError(Exception):
+    """Base of every zcp failure; carries what the error wire format needs."""
+
+    code: ClassVar[str] = "UNKNOWN"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        suggestion: str | None = None,
+        api_code: str | None = None,
+        api_meta: Sequence[Mapping[str, Any]] | None = None,
+        recovery: Recovery | None = None,
+        diagnostic: str | None = None,
+        details: Mapping[str, Any] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.suggestion = suggestion
+        self.api_code = api_code
+        self.api_meta = list(api_meta) if api_meta else None
+        self.recovery = recovery
+        self.diagnostic = diagnostic
+        self.details = dict(details) if details else None
+
+    def to_wire(self) -> dict[str, Any]:
+        """The JSON object an ``isError`` tool result carries; unset fields are omitted."""
+        from zcp.secrets import redact_obj
+
+        wire: dict[str, Any] = {"code": self.code, "error": self.message}
+        if self.suggestion:
+            wire["suggestion"] = self.suggestion
+        if self.api_code:
+            wire["apiCode"] = self.api_code
+        if self.api_meta:
+            wire["apiMeta"] = self.api_meta
+        if self.diagnostic:
+            wire["diagnostic"] = self.diagnostic
+        if self.details:
+            wire["details"] = self.details
+        if self.recovery:
+            wire["recovery"] = dict(self.recovery)
+        redacted: dict[str, Any] = redact_obj(wire)
+        return redacted
+
+    def __str__(self) -> str:
+        from zcp.secrets import redact
+
+        return redact(self.message)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(code={self.code!r}, message={str(self)!r})"
+
+
+# --- bad input -------------------------------------------------------------------------------
+
+
+class InputError(ZcpError):
+    """The caller sent something zcp cannot act on; fixing the input fixes the call."""
+
+    code = "INVALID_PARAMETER"
+
+
+class InvalidParameter(InputError):
+    """A parameter is missing, malformed, out of range or conflicts with another one."""
+
+    code = "INVALID_PARAMETER"
+
+
+class InvalidUsage(InputError):
+    """The call is well-formed but not valid in the current state."""
+
+    code = "INVALID_USAGE"
+
+
+class InvalidHostname(InputError):
+    """A service hostname does not follow the Zerops hostname rules."""
+
+    code = "INVALID_HOSTNAME"
+
+
+class InvalidEnvFormat(InputError):
+    """An environment variable is not ``KEY=value`` or its key is not allowed."""
+
+    code = "INVALID_ENV_FORMAT"
+
+
+class InvalidScaling(InputError):
+    """Scaling values are out of range or inconsistent (min above max, unknown CPU mode)."""
+
+    code = "INVALID_SCALING"
+
+
+class InvalidZeropsYaml(InputError):
+    """A zerops.yaml document failed validation."""
+
+    code = "INVALID_ZEROPS_YML"
+
+
+class InvalidImportYaml(InputError):
+    """An import YAML document failed validation."""
+
+    code = "INVALID_IMPORT_YML"
+
+
+class ImportHasProject(InputError):
+    """An import YAML for an existing project carries a ``project:`` section."""
+
+    code = "IMPORT_HAS_PROJECT"
+
+
+class ConfirmationRequired(InputError):
+    """A destructive call needs an explicit confirmation naming its exact targets."""
+
+    code = "CONFIRMATION_REQUIRED"
+
+
+# --- things that do not exist ------------------------------------------------------------------
+
+
+class NotFoundError(ZcpError):
+    """The named thing does not exist; the suggestion lists what does."""
+
+    code = "FILE_NOT_FOUND"
+
+
+class DocumentNotFound(NotFoundError):
+    """No knowledge document, section or recipe has that name or URI."""
+
+    code = "FILE_NOT_FOUND"
+
+
+class ServiceNotFound(NotFoundError):
+    """No service in the project has that hostname or id."""
+
+    code = "SERVICE_NOT_FOUND"
+
+
+class ProcessNotFound(NotFoundError):
+    """No platform process has that id."""
+
+    code = "PROCESS_NOT_FOUND"
+
+
+# --- credentials -------------------------------------------------------------------------------
+
+
+class AuthError(ZcpError):
+    """Credentials are missing, wrong, or see the wrong set of projects."""
+
+    code = "AUTH_REQUIRED"
+
+
+class AuthRequired(AuthError):
+    """No Zerops token is configured; only the knowledge tools work."""
+
+    code = "AUTH_REQUIRED"
+
+
+class AuthTokenExpired(AuthError):
+    """The API rejected the token (HTTP 401)."""
+
+    code = "AUTH_TOKEN_EXPIRED"
+
+
+class TokenNoProject(AuthError):
+    """The token sees no project; zcp manages exactly one."""
+
+    code = "TOKEN_NO_PROJECT"
+
+
+class TokenMultiProject(AuthError):
+    """The token sees several projects; zcp manages exactly one."""
+
+    code = "TOKEN_MULTI_PROJECT"
+
+
+class PermissionDenied(AuthError):
+    """The token is valid but not allowed to do this (HTTP 403), or a local file is not writable."""
+
+    code = "PERMISSION_DENIED"
+
+
+# --- the platform ------------------------------------------------------------------------------
+
+
+class PlatformError(ZcpError):
+    """The Zerops API failed or could not be reached."""
+
+    code = "API_ERROR"
+
+
+class ApiError(PlatformError):
+    """The API answered with an error (4xx other than auth/not-found/rate limit, or 5xx)."""
+
+    code = "API_ERROR"
+
+
+class ApiTimeout(PlatformError):
+    """The API did not answer within the configured timeout."""
+
+    code = "API_TIMEOUT"
+
+
+class ApiRateLimited(PlatformError):
+    """The API answered 429 and the retry budget ran out."""
+
+    code = "API_RATE_LIMITED"
+
+
+class NetworkError(PlatformError):
+    """The API host could not be reached (DNS, refused, reset)."""
+
+    code = "NETWORK_ERROR"
+
+
+class ProcessAlreadyTerminal(PlatformError):
+    """A process cannot be cancelled because it already finished, failed or was cancelled."""
+
+    code = "PROCESS_ALREADY_TERMINAL"
+
+
+# --- zcp itself --------------------------------------------------------------------------------
+
+
+class ReadOnlyMode(ZcpError):
+    """A mutating tool was called while zcp runs read-only."""
+
+    code = "READ_ONLY"
+
+
+class NotImplementedFeature(ZcpError):
+    """The capability exists in the interface but not in this environment or version."""
+
+    code = "NOT_IMPLEMENTED"
+
+
+class CorpusError(ZcpError):
+    """A corpus file is unreadable or its frontmatter is invalid; the message names file and line."""
+
+    code = "CORPUS_INVALID"
+
+
+class IndexUnavailable(ZcpError):
+    """The search index could not be opened or built."""
+
+    code = "INDEX_UNAVAILABLE"
+
+
+class SyncError(ZcpError):
+    """A docs sync pull or push failed; the previous corpus is left untouched."""
+
+    code = "SYNC_FAILED"
+
+
+class UpstreamMoved(SyncError):
+    """Upstream changed a file since it was pulled; pushing would overwrite someone's edit."""
+
+    code = "UPSTREAM_MOVED"
+
+
+class ConfigError(ZcpError):
+    """A setting (env var, flag or config file) is malformed; raised at start-up."""
+
+    code = "CONFIG_INVALID"
+
+
+def all_error_classes() -> list[type[ZcpError]]:
+    """Every class in the tree, for meta-tests that check codes are unique per leaf."""
+    found: list[type[ZcpError]] = []
+    pending: list[type[ZcpError]] = [ZcpError]
+    while pending:
+        cls = pending.pop()
+        found.append(cls)
+        pending.extend(cls.__subclasses__())
+    return sorted(found, key=lambda c: c.__name__)

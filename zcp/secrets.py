@@ -1,0 +1,77 @@
+"""Keep secrets out of output, logs and errors.
+
+Secret values (the Zerops token, the GitHub token, env values marked secret) are registered once
+when they are read; :func:`redact` replaces every registered value with ``***`` wherever text
+leaves the process. :class:`RedactingFilter` applies it to every log record.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Any, TypeVar
+
+_MASK = "***"
+_MIN_LEN = 6  # shorter values would mask ordinary words; real tokens are far longer
+
+_lock = threading.Lock()
+_secrets: frozenset[str] = frozenset()
+
+T = TypeVar("T")
+
+
+def register_secret(value: str | None) -> None:
+    """Remember a secret so that :func:`redact` masks it from now on."""
+    global _secrets
+    if not value or len(value) < _MIN_LEN:
+        return
+    with _lock:
+        _secrets = _secrets | {value}
+
+
+def forget_secrets() -> None:
+    """Drop every registered secret (tests use this between cases)."""
+    global _secrets
+    with _lock:
+        _secrets = frozenset()
+
+
+def redact(text: str) -> str:
+    """Return ``text`` with every registered secret replaced by ``***``."""
+    current = _secrets
+    if not current or not text:
+        return text
+    for secret in sorted(current, key=len, reverse=True):
+        if secret in text:
+            text = text.replace(secret, _MASK)
+    return text
+
+
+def redact_obj(value: T) -> T:
+    """Redact every string inside a JSON-like structure (dicts, lists, tuples)."""
+    if not _secrets:
+        return value
+    return _redact_any(value)  # type: ignore[no-any-return]
+
+
+def _redact_any(value: Any) -> Any:
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, dict):
+        return {_redact_any(k): _redact_any(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(_redact_any(v) for v in value)
+    return value
+
+
+class RedactingFilter(logging.Filter):
+    """A logging filter that masks registered secrets in the formatted message."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if _secrets:
+            message = record.getMessage()
+            record.msg = redact(message)
+            record.args = None
+            if record.exc_text:
+                record.exc_text = redact(record.exc_text)
+        return True

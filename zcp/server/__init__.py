@@ -1,0 +1,1 @@
+"""MCP wiring: build the server, instructions, resources; no business logic."""

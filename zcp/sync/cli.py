@@ -1,0 +1,10 @@
+"""Command-line entry points of zcp.sync (filled in by its issue)."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+
+def register(subparsers: argparse._SubParsersAction[Any]) -> None:
+    """Add this package's subcommands to the `zcp` parser."""
