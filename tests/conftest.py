@@ -6,6 +6,10 @@ import pytest
 
 pytest_plugins = [
     "tests.plugins.core",
+    "tests.plugins.knowledge",
+    "tests.plugins.sandbox",
+    "tests.plugins.github",
+    "tests.plugins.workflow",
 ]
 
 

@@ -1,0 +1,1 @@
+"""Fixtures for github tests (filled in by its issue)."""

@@ -1,0 +1,1 @@
+"""Fixtures for knowledge tests (filled in by its issue)."""

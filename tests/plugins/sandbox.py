@@ -1,0 +1,1 @@
+"""Fixtures for sandbox tests (filled in by its issue)."""

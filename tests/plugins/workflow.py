@@ -1,0 +1,1 @@
+"""Fixtures for workflow tests (filled in by its issue)."""
