@@ -37,6 +37,7 @@ class Settings:
     api_host: str = DEFAULT_API_HOST
     region: str = DEFAULT_REGION
     zcli_data_dir: Path | None = None
+    xdg_config_home: Path | None = None  # where zcli's cli.data lives on Linux (XDG_CONFIG_HOME)
     api_timeout: float = 30.0
     # Knowledge
     corpus_dir: Path | None = None
@@ -143,6 +144,7 @@ def load_settings(env: Mapping[str, str] | None = None, *, cwd: Path | None = No
         api_host=_normalise_host(get("ZCP_API_HOST") or DEFAULT_API_HOST),
         region=get("ZCP_REGION") or DEFAULT_REGION,
         zcli_data_dir=_path(get("ZCP_ZCLI_DATA_DIR")),
+        xdg_config_home=_path(get("XDG_CONFIG_HOME")),
         api_timeout=_parse_float("ZCP_API_TIMEOUT", get("ZCP_API_TIMEOUT") or "30", minimum=0.01),
         corpus_dir=_path(get("ZCP_CORPUS_DIR")),
         index_dir=_path(get("ZCP_INDEX_DIR")),
