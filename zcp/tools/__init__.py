@@ -1,0 +1,15 @@
+"""One module per MCP tool: input, annotations, call into the core, shape the output.
+
+:data:`TOOL_FACTORIES` is the registry: each factory takes the :class:`~zcp.app.App` and returns a
+:class:`~zcp.tools.base.ToolDefinition`. Meta-tests enumerate it, so a tool added here without
+annotations, an output schema, a README entry or a behaviour test fails the suite.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from zcp.tools.base import ToolDefinition
+from zcp.tools.knowledge import knowledge_tool
+
+TOOL_FACTORIES: tuple[Callable[..., ToolDefinition], ...] = (knowledge_tool,)

@@ -1,0 +1,256 @@
+"""The tool layer's one mechanism: definitions, input checking, gating and the error wire format.
+
+Every MCP tool is a :class:`ToolDefinition` (name, title, description, annotations, flags and an
+async function with flat, ``Annotated`` parameters returning a :class:`ToolOutput`). It is
+registered as a :class:`ZcpTool`, which wraps the SDK tool so that **every** failure — unknown or
+invalid arguments, read-only refusals, missing credentials, a :class:`~zcp.errors.ZcpError` from
+the operation, or an unexpected crash — comes back as one ``isError`` result carrying JSON::
+
+    {"code": "...", "error": "...", "suggestion": "...", "apiCode"?, "apiMeta"?, "recovery"?, ...}
+
+Successful calls return structured content (validated against the output schema) plus a
+readable text rendering of the same result.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+from mcp.server.mcpserver.tools.base import Tool
+from mcp.types import CallToolResult, TextContent, ToolAnnotations
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from zcp.errors import AuthRequired, InvalidParameter, ReadOnlyMode, ZcpError
+from zcp.secrets import redact
+
+if TYPE_CHECKING:
+    from zcp.app import App
+
+log = logging.getLogger(__name__)
+
+
+class ToolOutput(BaseModel):
+    """Base of every tool result: structured fields plus a readable rendering."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    def to_text(self) -> str:
+        """Readable text for the agent; defaults to indented JSON of the structured content."""
+        return json.dumps(self.model_dump(mode="json", by_alias=True, exclude_none=True), indent=2)
+
+
+@dataclass(frozen=True)
+class ToolDefinition:
+    """Everything needed to register one tool; ``fn`` is bound to the app by its factory."""
+
+    name: str
+    title: str
+    description: str
+    fn: Callable[..., Awaitable[ToolOutput]]
+    read_only: bool
+    destructive: bool
+    idempotent: bool
+    open_world: bool
+    needs_platform: bool = False
+
+    @property
+    def annotations(self) -> ToolAnnotations:
+        return ToolAnnotations(
+            title=self.title,
+            read_only_hint=self.read_only,
+            destructive_hint=self.destructive,
+            idempotent_hint=self.idempotent,
+            open_world_hint=self.open_world,
+        )
+
+
+def error_result(error: ZcpError) -> CallToolResult:
+    """The ``isError`` result for a zcp error, in the one wire format."""
+    return CallToolResult(
+        content=[TextContent(type="text", text=json.dumps(error.to_wire(), ensure_ascii=False))],
+        is_error=True,
+    )
+
+
+def success_result(output: ToolOutput) -> CallToolResult:
+    """Structured content plus its readable rendering."""
+    structured = output.model_dump(mode="json", by_alias=True, exclude_none=True)
+    return CallToolResult(
+        content=[TextContent(type="text", text=redact(output.to_text()))],
+        structured_content=structured,
+    )
+
+
+def describe_validation_error(
+    tool: str, exc: ValidationError, properties: dict[str, Any]
+) -> InvalidParameter:
+    """Turn pydantic's errors into one INVALID_PARAMETER naming each field and what to send."""
+    problems: list[str] = []
+    fields: list[str] = []
+    for err in exc.errors():
+        loc = ".".join(str(p) for p in err.get("loc", ())) or "arguments"
+        fields.append(loc)
+        message = err["msg"]
+        if err["type"] == "missing":
+            message = "is required"
+        problems.append(f"{loc}: {message}")
+    hints: list[str] = []
+    for name in dict.fromkeys(f.split(".", 1)[0] for f in fields):
+        schema = properties.get(name, {})
+        allowed = _enum_values(schema)
+        if allowed:
+            hints.append(f"{name} must be one of {', '.join(map(str, allowed))}")
+        elif schema.get("description"):
+            hints.append(f"{name}: {schema['description']}")
+    return InvalidParameter(
+        f"invalid arguments for {tool}: " + "; ".join(problems),
+        suggestion=("; ".join(hints) + ".") if hints else f"Check the {tool} input schema.",
+        details={"fields": sorted(set(fields))},
+    )
+
+
+def compact_schema(schema: dict[str, Any]) -> dict[str, Any]:
+    """Publish a lean input schema: inline ``$defs``, drop pydantic titles, ``X | None`` → ``X``.
+
+    Arguments are still validated by the full pydantic model, so this only trims what every
+    ``tools/list`` response carries (optional parameters are simply not required).
+    """
+    defs = schema.get("$defs", {})
+
+    def walk(node: Any) -> Any:
+        if isinstance(node, list):
+            return [walk(item) for item in node]
+        if not isinstance(node, dict):
+            return node
+        if "$ref" in node and node["$ref"].startswith("#/$defs/"):
+            target = dict(defs[node["$ref"].removeprefix("#/$defs/")])
+            target.pop("description", None)
+            merged = {**target, **{k: v for k, v in node.items() if k != "$ref"}}
+            return walk(merged)
+        out: dict[str, Any] = {}
+        for key, value in node.items():
+            if key in ("title", "$defs"):
+                continue
+            out[key] = walk(value)
+        options = out.get("anyOf")
+        if isinstance(options, list):
+            non_null = [o for o in options if o != {"type": "null"}]
+            if len(non_null) == 1 and len(non_null) < len(options):
+                del out["anyOf"]
+                out = {**non_null[0], **out}
+                if out.get("default") is None:
+                    out.pop("default", None)
+        return out
+
+    result: dict[str, Any] = walk(schema)
+    return result
+
+
+def _enum_values(schema: dict[str, Any]) -> list[Any]:
+    if "enum" in schema:
+        return list(schema["enum"])
+    for key in ("anyOf", "oneOf"):
+        for option in schema.get(key, []):
+            if "enum" in option:
+                return list(option["enum"])
+            if option.get("type") == "array" and "enum" in option.get("items", {}):
+                return list(option["items"]["enum"])
+    if schema.get("type") == "array" and "enum" in schema.get("items", {}):
+        return list(schema["items"]["enum"])
+    return []
+
+
+class ZcpTool(Tool):
+    """An SDK tool whose every outcome is a structured result (see the module docstring)."""
+
+    definition: Any = None  # ToolDefinition; typed loosely because Tool is a pydantic model
+    app: Any = None  # zcp.app.App
+
+    @cached_property
+    def output_schema(self) -> dict[str, Any] | None:
+        """The published output schema, compacted (``None`` fields are omitted from results)."""
+        schema = self.fn_metadata.output_schema
+        return compact_schema(schema) if schema is not None else None
+
+    @classmethod
+    def create(cls, definition: ToolDefinition, app: App) -> ZcpTool:
+        """Register ``definition`` for ``app``; the published schema rejects unknown keys."""
+        base = Tool.from_function(
+            definition.fn,
+            name=definition.name,
+            title=definition.title,
+            description=definition.description,
+            annotations=definition.annotations,
+        )
+        parameters = compact_schema(base.parameters)
+        parameters["additionalProperties"] = False
+        data = {name: getattr(base, name) for name in type(base).model_fields}
+        data["parameters"] = parameters
+        return cls(**data, definition=definition, app=app)
+
+    async def run(self, arguments: dict[str, Any], context: Any, convert_result: bool = False) -> Any:
+        definition: ToolDefinition = self.definition
+        try:
+            self._check_unknown_keys(arguments)
+            try:
+                validated = self.fn_metadata.validate_arguments(arguments)
+            except ValidationError as exc:
+                raise describe_validation_error(
+                    self.name, exc, self.parameters.get("properties", {})
+                ) from None
+            self._check_gates(definition)
+            passed: dict[str, Any] = {}
+            if self.context_kwarg is not None:
+                passed[self.context_kwarg] = context
+            output = await self.fn_metadata.call_fn(self.fn, self.is_async, validated, passed)
+            if not isinstance(output, ToolOutput):
+                raise TypeError(f"{self.name} returned {type(output).__name__}, not a ToolOutput")
+            return success_result(output)
+        except ZcpError as error:
+            log.info("tool %s failed: %s %s", self.name, error.code, error)
+            return error_result(error)
+        except Exception:
+            log.exception("tool %s crashed", self.name)
+            return error_result(
+                ZcpError(
+                    f"{self.name} failed unexpectedly (details are in the zcp server log)",
+                    suggestion="Retry once; if it fails again, report it with the server log.",
+                )
+            )
+
+    def _check_unknown_keys(self, arguments: dict[str, Any]) -> None:
+        known = list(self.parameters.get("properties", {}))
+        unknown = sorted(set(arguments) - set(known))
+        if not unknown:
+            return
+        hints = []
+        for key in unknown:
+            close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
+            hints.append(f"'{key}' → '{close[0]}'" if close else f"'{key}' is not a parameter")
+        raise InvalidParameter(
+            f"unknown argument(s) for {self.name}: {', '.join(unknown)}",
+            suggestion=f"{'; '.join(hints)}. Valid parameters: {', '.join(known)}.",
+            details={"unknown": unknown, "valid": known},
+        )
+
+    def _check_gates(self, definition: ToolDefinition) -> None:
+        app = self.app
+        if not definition.read_only and app.settings.read_only:
+            raise ReadOnlyMode(
+                f"{self.name} changes the project, and zcp is running read-only",
+                suggestion="Restart zcp without --read-only (and with ZCP_READ_ONLY unset or 0) to allow changes.",
+            )
+        if definition.needs_platform and app.platform is None:
+            raise AuthRequired(
+                f"{self.name} needs access to the Zerops API, but no credentials are configured",
+                suggestion=(
+                    "Set ZCP_API_KEY to a Zerops personal access token (or log in with `zcli login`) and restart "
+                    "zcp; to try zcp without an account, run `zcp sandbox serve` and use the env vars it prints."
+                ),
+            )
