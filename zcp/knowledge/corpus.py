@@ -52,15 +52,18 @@ class Corpus:
 
 def _read_text(path: Path, rel: str) -> str:
     try:
-        with path.open(encoding="utf-8", newline="") as handle:
-            return handle.read()
-    except UnicodeDecodeError as exc:
-        raise CorpusError(f"{rel}:1: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+        raw = path.read_bytes()
     except OSError as exc:
         raise CorpusError(
             f"{rel}:1: cannot read file: {exc.strerror or exc}",
             suggestion="Check the file's permissions.",
         ) from None
+    try:
+        # Keep \r\n as is (no newline translation) so sections stay byte-faithful.
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        raise CorpusError(f"{rel}:{line}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
 
 
 def iter_corpus_files(root: Path) -> list[tuple[Kind, str, Path]]:

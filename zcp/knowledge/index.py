@@ -22,12 +22,14 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import gc
 import json
 import logging
 import os
 import secrets
 import shutil
 import time
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -392,11 +394,18 @@ def open_index(root: Path) -> KnowledgeIndex | None:
     if name is None:
         return None
     folder = root / name
-    try:
-        ix, manifest = _open_generation(folder)
-    except Exception as exc:
-        log.warning("index generation %s is unusable (%s); it will be rebuilt", folder, exc)
-        return None
+    # Whoosh leaves segment files open when opening a damaged generation fails; they are closed
+    # when the failure is dropped, so silence the ResourceWarnings that this emits.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ResourceWarning)
+        try:
+            ix, manifest = _open_generation(folder)
+        except Exception as exc:
+            log.warning("index generation %s is unusable (%s); it will be rebuilt", folder, str(exc))
+            ix = None
+        if ix is None:
+            gc.collect()
+            return None
     return KnowledgeIndex(ix, manifest.fingerprint, manifest.doc_hashes, location=folder)
 
 

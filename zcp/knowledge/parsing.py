@@ -88,7 +88,7 @@ def parse_frontmatter(path: str, kind: Kind, yaml_text: str | None) -> Frontmatt
         first = exc.errors()[0]
         loc = first.get("loc") or ()
         key = str(loc[0]) if loc else ""
-        line = 2 + lines.get(key, 0) if key else 1
+        line = 2 + lines[key] if key in lines else 1
         where = ".".join(str(p) for p in loc) or "frontmatter"
         detail = first["msg"]
         if first["type"] == "extra_forbidden":
