@@ -47,7 +47,9 @@ def test_an_unreadable_entry_is_reported_not_raised(corpus_dir: Path) -> None:
     assert len(problems) == 1 and problems[0].startswith("themes/folder.md:1: cannot read file")
 
 
-def test_pulled_documents_carry_upstream_provenance_from_the_manifest(corpus_dir: Path, tmp_path: Path) -> None:
+def test_pulled_documents_carry_upstream_provenance_from_the_manifest(
+    corpus_dir: Path, tmp_path: Path
+) -> None:
     (corpus_dir / "guides").mkdir()
     (corpus_dir / "guides" / "backup.md").write_text(
         "---\ntitle: Backup\ndescription: Backups.\n---\n# Backup\n\nDaily.\n", encoding="utf-8"

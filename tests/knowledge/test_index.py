@@ -25,7 +25,9 @@ def _generation(paths: KnowledgePaths) -> Path:
     return paths.index_dir / str(data["generation"])
 
 
-def test_a_missing_index_is_built_then_reused_while_the_corpus_is_unchanged(knowledge_paths: KnowledgePaths) -> None:
+def test_a_missing_index_is_built_then_reused_while_the_corpus_is_unchanged(
+    knowledge_paths: KnowledgePaths,
+) -> None:
     index, status = ensure_index(knowledge_paths)
     assert status.action == "built" and status.documents == 7
     assert index.entry_count > status.documents  # documents plus their sections
@@ -35,7 +37,9 @@ def test_a_missing_index_is_built_then_reused_while_the_corpus_is_unchanged(know
     again.close()
 
 
-def test_a_changed_document_is_reindexed_incrementally_into_a_new_generation(knowledge_paths: KnowledgePaths) -> None:
+def test_a_changed_document_is_reindexed_incrementally_into_a_new_generation(
+    knowledge_paths: KnowledgePaths,
+) -> None:
     first, _ = ensure_index(knowledge_paths)
     first.close()
     old_generation = _generation(knowledge_paths)
@@ -62,7 +66,9 @@ def test_a_removed_document_disappears_from_the_index(knowledge_paths: Knowledge
     index.close()
 
 
-def test_a_reader_keeps_its_snapshot_while_another_build_swaps_generations(knowledge_paths: KnowledgePaths) -> None:
+def test_a_reader_keeps_its_snapshot_while_another_build_swaps_generations(
+    knowledge_paths: KnowledgePaths,
+) -> None:
     reader, _ = ensure_index(knowledge_paths)
     searcher = reader.searcher()
     before = searcher.doc_count()
@@ -75,7 +81,9 @@ def test_a_reader_keeps_its_snapshot_while_another_build_swaps_generations(knowl
     writer_side.close()
 
 
-@pytest.mark.parametrize("damage", ["garbage-current", "missing-generation", "truncated-segment", "old-schema"])
+@pytest.mark.parametrize(
+    "damage", ["garbage-current", "missing-generation", "truncated-segment", "old-schema"]
+)
 def test_a_corrupt_index_is_rebuilt_and_never_served(knowledge_paths: KnowledgePaths, damage: str) -> None:
     ensure_index(knowledge_paths)[0].close()
     generation = _generation(knowledge_paths)
@@ -111,7 +119,9 @@ def test_a_half_written_build_left_behind_is_ignored_and_cleaned(knowledge_paths
 def test_an_unwritable_index_folder_is_a_clear_error(knowledge_paths: KnowledgePaths, tmp_path: Path) -> None:
     blocker = tmp_path / "file-not-dir"
     blocker.write_text("x", encoding="utf-8")
-    paths = KnowledgePaths(knowledge_paths.corpus_dir, knowledge_paths.manifest_file, blocker / "index", False)
+    paths = KnowledgePaths(
+        knowledge_paths.corpus_dir, knowledge_paths.manifest_file, blocker / "index", False
+    )
     from zcp.errors import IndexUnavailable
 
     with pytest.raises(IndexUnavailable) as info:
@@ -131,9 +141,14 @@ print(status.action)
 
 
 def test_two_processes_racing_to_build_produce_one_valid_generation(knowledge_paths: KnowledgePaths) -> None:
-    args = [str(knowledge_paths.corpus_dir), str(knowledge_paths.manifest_file), str(knowledge_paths.index_dir)]
+    args = [
+        str(knowledge_paths.corpus_dir),
+        str(knowledge_paths.manifest_file),
+        str(knowledge_paths.index_dir),
+    ]
     procs = [
-        subprocess.Popen([sys.executable, "-c", _RACE, *args], stdout=subprocess.PIPE, text=True) for _ in range(2)
+        subprocess.Popen([sys.executable, "-c", _RACE, *args], stdout=subprocess.PIPE, text=True)
+        for _ in range(2)
     ]
     outputs = sorted(p.communicate(timeout=60)[0].strip() for p in procs)
     assert [p.returncode for p in procs] == [0, 0]
@@ -151,5 +166,7 @@ def test_atoms_index_their_axes_with_any_for_empty_axes(knowledge_paths: Knowled
     with index.index.searcher() as searcher:
         found = searcher.search(And([Term("modes", "standard"), Term("environments", ANY_VALUE)]))
         assert {h["doc_uri"] for h in found} == {"zerops://atoms/develop-verify"}
-        agnostic = searcher.search(And([Term("kind", "atoms"), Term("modes", ANY_VALUE), Term("entry", "doc")]))
+        agnostic = searcher.search(
+            And([Term("kind", "atoms"), Term("modes", ANY_VALUE), Term("entry", "doc")])
+        )
         assert [h["doc_uri"] for h in agnostic] == ["zerops://atoms/idle-empty"]
