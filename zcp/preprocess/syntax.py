@@ -321,6 +321,7 @@ class _Parser:
                     "'(' is not allowed inside a parameter list",
                     "Put text with parentheses in a <literal>, or escape them as \\( and \\).",
                 )
+            chunk_start = self.pos
             if char == "\\":
                 chunk = self.escape()
             else:
@@ -328,10 +329,12 @@ class _Parser:
                 assert match is not None
                 chunk = match.group()
                 self.pos = match.end()
-            if items and chunk.strip():
-                self._mixed(self.pos - len(chunk))
-            if bare_start < 0 and chunk.strip():
-                bare_start = self.pos - len(chunk)
+            if chunk.strip():
+                first_visible = chunk_start + len(chunk) - len(chunk.lstrip())
+                if items:
+                    self._mixed(first_visible)
+                if bare_start < 0:
+                    bare_start = first_visible
             bare.append(chunk)
         if items:
             return Param(tuple(items), start)
