@@ -91,7 +91,7 @@ def test_atom_cannot_declare_both_deploy_state_axes() -> None:
 
 def test_recipe_frontmatter_requires_a_type_at_version_runtime() -> None:
     text = "---\ntitle: R\ndescription: D\nruntime: nodejs\n---\n# R\n"
-    with pytest.raises(CorpusError, match="recipes/r.md:4: runtime"):
+    with pytest.raises(CorpusError, match=r"recipes/r\.md:4: runtime"):
         parse_document("recipes/r.md", Kind.RECIPE, "r", text)
 
 

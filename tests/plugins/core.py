@@ -32,6 +32,15 @@ def snapshot_md(snapshot: Any) -> Any:
     return snapshot.use_extension(MarkdownSnapshotExtension)
 
 
+def result_text(result: Any) -> str:
+    """The text of a tool result's single text block."""
+    from mcp.types import TextContent
+
+    block = result.content[0]
+    assert isinstance(block, TextContent), block
+    return block.text
+
+
 @pytest.fixture(autouse=True)
 def _isolated_secrets() -> Iterator[None]:
     forget_secrets()

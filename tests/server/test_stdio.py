@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from mcp import Client, StdioServerParameters
 
+from tests.plugins.core import result_text
 from tests.plugins.knowledge import FIXTURE_CORPUS
 
 pytestmark = pytest.mark.anyio
@@ -34,7 +35,7 @@ async def test_a_stdio_session_without_credentials_serves_knowledge(tmp_path: Pa
         assert not result.is_error
         assert result.structured_content["hits"][0]["uri"] == "zerops://themes/services#valkey"
         error = await client.call_tool("zerops_knowledge", {})
-        assert json.loads(error.content[0].text)["code"] == "INVALID_PARAMETER"
+        assert json.loads(result_text(error))["code"] == "INVALID_PARAMETER"
 
 
 async def test_instructions_describe_knowledge_only_mode(tmp_path: Path) -> None:

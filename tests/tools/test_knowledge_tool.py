@@ -9,6 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.plugins.core import result_text
 from tests.plugins.knowledge import make_app
 from zcp.knowledge.store import KnowledgeStore
 
@@ -17,7 +18,7 @@ pytestmark = pytest.mark.anyio
 
 def _error(result: Any) -> dict[str, Any]:
     assert result.is_error, result
-    payload: dict[str, Any] = json.loads(result.content[0].text)
+    payload: dict[str, Any] = json.loads(result_text(result))
     assert set(payload) >= {"code", "error"}
     return payload
 
@@ -45,7 +46,7 @@ async def test_query_returns_structured_hits_and_readable_text(knowledge_client:
     assert data["mode"] == "query" and 1 <= len(data["hits"]) <= 3
     top = data["hits"][0]
     assert top["uri"].startswith("zerops://") and top["provenance"]["path"].endswith(".md")
-    assert top["uri"] in result.content[0].text
+    assert top["uri"] in result_text(result)
 
 
 async def test_uri_mode_returns_the_document_with_paging_fields(knowledge_client: Any) -> None:
@@ -170,7 +171,7 @@ async def test_no_input_raises_or_returns_an_unstructured_error(
     async with Client(build_server(make_app(real_store)), mode="legacy") as client:
         result = await client.call_tool("zerops_knowledge", arguments)
     if result.is_error:
-        payload = json.loads(result.content[0].text)
+        payload = json.loads(result_text(result))
         assert payload["code"] in {"INVALID_PARAMETER", "FILE_NOT_FOUND"}
         assert payload["error"] and payload["suggestion"]
     else:
