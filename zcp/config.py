@@ -56,8 +56,11 @@ class Settings:
     # GitHub (docs sync)
     github_token: str | None = field(default=None, repr=False)
     github_api_url: str = "https://api.github.com"
-    # Live schemas
+    # Live schemas (URLs default to the public schema endpoints of ``api_host``)
     schema_cache_dir: Path | None = None
+    schema_zerops_url: str | None = None
+    schema_import_url: str | None = None
+    schema_ttl: float = 86400.0
 
     @property
     def in_container(self) -> bool:
@@ -160,4 +163,7 @@ def load_settings(env: Mapping[str, str] | None = None, *, cwd: Path | None = No
         github_token=github_token,
         github_api_url=(get("ZCP_GITHUB_API_URL") or "https://api.github.com").rstrip("/"),
         schema_cache_dir=_path(get("ZCP_SCHEMA_CACHE_DIR")),
+        schema_zerops_url=get("ZCP_SCHEMA_ZEROPS_URL"),
+        schema_import_url=get("ZCP_SCHEMA_IMPORT_URL"),
+        schema_ttl=_parse_float("ZCP_SCHEMA_TTL", get("ZCP_SCHEMA_TTL") or "86400", minimum=0.0),
     )
