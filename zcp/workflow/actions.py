@@ -1,0 +1,254 @@
+"""Plans and the actions they are made of: models, argument formatting and action builders.
+
+A :class:`NextAction` is one tool call (tool name, arguments, a label and the reason); a
+:class:`Plan` orders them. The builders here keep tool names and argument names in one place —
+they follow ``mcp-tools.md`` and are checked against :mod:`zcp.workflow.vocabulary` by the tests.
+"""
+
+from __future__ import annotations
+
+import json
+
+from pydantic import BaseModel, ConfigDict, Field, JsonValue
+
+from zcp.axes import BuildIntegration, CloseMode, FailureClass, Mode, ServiceStatus
+from zcp.workflow.envelope import AttemptInfo, ServiceSnapshot, StateEnvelope
+
+#: What the agent writes where the plan cannot know the value.
+INTENT_FILL = "<what the user asked for>"
+
+#: How a failure class is described, and what to do about it.
+FAILURE_CLASS_TEXT: dict[FailureClass, tuple[str, str]] = {
+    FailureClass.BUILD: (
+        "the build failed (build commands, dependencies or a build timeout)",
+        "Read the build log in the deploy result, fix zerops.yaml or the code, then deploy again.",
+    ),
+    FailureClass.START: (
+        "the new container did not start (start command, ports or init commands)",
+        "Read the runtime log, fix run.start / run.ports / initCommands, then deploy again.",
+    ),
+    FailureClass.VERIFY: (
+        "the service runs but its health checks failed",
+        "Check the failing check's detail and the runtime log, fix the app, then try again.",
+    ),
+    FailureClass.NETWORK: (
+        "a transport error (SSH, upload or API connection)",
+        "Retry; if it fails again, check the service with zerops_discover.",
+    ),
+    FailureClass.CONFIG: (
+        "the configuration was rejected (zerops.yaml fields, setup name or env references)",
+        "Fix the fields the error names, then try again.",
+    ),
+    FailureClass.CREDENTIAL: (
+        "credentials were rejected (git token, registry or API token)",
+        "Fix the credential (for git pushes the GIT_TOKEN project env var), then try again.",
+    ),
+    FailureClass.OTHER: (
+        "the last attempt failed",
+        "Read the error in the last response, fix the cause, then try again.",
+    ),
+}
+
+PUSH_SOURCE_MODES = frozenset({Mode.STANDARD, Mode.SIMPLE, Mode.LOCAL_STAGE, Mode.LOCAL_ONLY})
+SETTLED_STATUSES = frozenset({ServiceStatus.ACTIVE, ServiceStatus.RUNNING, ServiceStatus.READY_TO_DEPLOY})
+FAILED_STATUSES = frozenset(
+    {
+        ServiceStatus.FAILED,
+        ServiceStatus.ACTION_FAILED,
+        ServiceStatus.CONTAINER_FAILED,
+        ServiceStatus.REPAIR_FAILED,
+    }
+)
+
+
+#: Arguments that say what a call is about come first; the rest follow sorted.
+_LEADING_ARGS = {
+    "action": 0,
+    "workflow": 1,
+    "sourceService": 2,
+    "targetService": 3,
+    "serviceHostname": 4,
+    "service": 5,
+    "hostname": 6,
+}
+
+
+class NextAction(BaseModel):
+    """One suggested tool call: a short label, the tool, its arguments and why."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    label: str
+    tool: str
+    args: dict[str, JsonValue] = Field(default_factory=dict)
+    rationale: str = ""
+
+    @property
+    def command(self) -> str:
+        """The call as an agent would write it: ``tool action=… workflow=… key="value" …``.
+
+        ``action``, ``workflow`` and the target lead (they say what the call is); the rest is sorted.
+        """
+        keys = sorted(self.args, key=lambda k: (_LEADING_ARGS.get(k, len(_LEADING_ARGS)), k))
+        return " ".join([self.tool, *(f"{key}={format_arg(self.args[key])}" for key in keys)])
+
+
+class Plan(BaseModel):
+    """What to do next: one primary action, optionally a secondary one, per-service actions and
+    alternatives. ``branch`` names the dispatch-table row that produced it."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    branch: str
+    primary: NextAction
+    secondary: NextAction | None = None
+    per_service: dict[str, NextAction] = Field(default_factory=dict)
+    alternatives: tuple[NextAction, ...] = ()
+
+
+def format_arg(value: JsonValue) -> str:
+    """A string is double-quoted (JSON escapes); lists and objects are compact JSON in the order the
+    plan built them (which is fixed, so the text is deterministic)."""
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+# --- action builders -------------------------------------------------------------------------------
+
+
+def workflow_call(label: str, rationale: str, **args: JsonValue) -> NextAction:
+    return NextAction(label=label, tool="zerops_workflow", args=args, rationale=rationale)
+
+
+def start_develop(scope: list[str], rationale: str, label: str = "Start a develop task") -> NextAction:
+    args: dict[str, JsonValue] = {"action": "start", "workflow": "develop", "intent": INTENT_FILL}
+    args["scope"] = list(scope) if scope else ["<runtime hostname>"]
+    return NextAction(label=label, tool="zerops_workflow", args=args, rationale=rationale)
+
+
+def start_bootstrap(rationale: str, label: str = "Start a bootstrap", **extra: JsonValue) -> NextAction:
+    return workflow_call(label, rationale, action="start", workflow="bootstrap", intent=INTENT_FILL, **extra)
+
+
+def close_develop(label: str, rationale: str) -> NextAction:
+    return workflow_call(label, rationale, action="close", workflow="develop")
+
+
+def verify_call(host: str, rationale: str, label: str | None = None) -> NextAction:
+    return NextAction(
+        label=label or f"Verify {host}",
+        tool="zerops_verify",
+        args={"serviceHostname": host},
+        rationale=rationale,
+    )
+
+
+def logs_call(host: str, rationale: str) -> NextAction:
+    return NextAction(
+        label=f"Read {host}'s error log",
+        tool="zerops_logs",
+        args={"serviceHostname": host, "severity": "ERROR", "since": "15m"},
+        rationale=rationale,
+    )
+
+
+def events_call(host: str, rationale: str) -> NextAction:
+    return NextAction(
+        label=f"Check {host}'s events",
+        tool="zerops_events",
+        args={"serviceHostname": host},
+        rationale=rationale,
+    )
+
+
+def record_deploy(host: str, rationale: str) -> NextAction:
+    return workflow_call(f"Record {host}'s deploy", rationale, action="record-deploy", targetService=host)
+
+
+def git_push_setup(host: str, rationale: str) -> NextAction:
+    return workflow_call(
+        f"Set up git push for {host}",
+        rationale,
+        action="git-push-setup",
+        service=host,
+        remoteUrl="<repository URL>",
+    )
+
+
+def build_integration_call(host: str, integration: BuildIntegration, rationale: str) -> NextAction:
+    labels = {
+        BuildIntegration.WEBHOOK: f"Build {host} from a Zerops webhook",
+        BuildIntegration.ACTIONS: f"Build {host} with GitHub Actions",
+        BuildIntegration.NONE: f"Keep {host} without a build integration",
+    }
+    return workflow_call(
+        labels[integration],
+        rationale,
+        action="build-integration",
+        service=host,
+        integration=integration.value,
+    )
+
+
+def close_mode_call(host: str, mode: CloseMode, rationale: str) -> NextAction:
+    return workflow_call(
+        f"Set {host}'s close mode to {mode.value}",
+        rationale,
+        action="close-mode",
+        closeMode={host: mode.value},
+    )
+
+
+def git_push_deploy(host: str, rationale: str) -> NextAction:
+    return NextAction(
+        label=f"Push {host}",
+        tool="zerops_deploy",
+        args={"targetService": host, "strategy": "git-push"},
+        rationale=rationale,
+    )
+
+
+def failure_sentence(what: str, host: str, attempt: AttemptInfo) -> str:
+    cls = attempt.effective_failure_class
+    description, advice = FAILURE_CLASS_TEXT[cls]
+    reason = f": {attempt.reason}" if attempt.reason else ""
+    return (
+        f"The last {what} of {host} failed with failure class `{cls.value}` — {description}{reason}. {advice}"
+    )
+
+
+def diagnostic_for(host: str, attempt: AttemptInfo, env: StateEnvelope) -> NextAction | None:
+    cls = attempt.effective_failure_class
+    if cls in (FailureClass.START, FailureClass.VERIFY):
+        return logs_call(host, "The runtime log usually says why the app did not start or answer.")
+    if cls is FailureClass.NETWORK:
+        return NextAction(
+            label=f"Check {host}",
+            tool="zerops_discover",
+            args={"service": host},
+            rationale="See whether the service is up before retrying.",
+        )
+    if cls is FailureClass.CREDENTIAL:
+        return NextAction(
+            label="Check the project env vars",
+            tool="zerops_env",
+            args={"action": "get", "project": "true"},
+            rationale="Tokens such as GIT_TOKEN live in project env vars.",
+        )
+    if cls is FailureClass.OTHER:
+        return events_call(host, "The event log shows the failed process and its reason.")
+    return None
+
+
+def dev_halves(services: tuple[ServiceSnapshot, ...], env: StateEnvelope) -> list[str]:
+    """Bootstrapped runtimes minus stage halves (develop start adds those to the scope itself)."""
+    hosts = []
+    for svc in services:
+        if not svc.bootstrapped or svc.is_managed:
+            continue
+        partner = env.dev_partner(svc.hostname)
+        if svc.mode is Mode.STAGE and partner is not None and partner.bootstrapped:
+            continue
+        hosts.append(svc.hostname)
+    return hosts
