@@ -1,0 +1,83 @@
+"""Assemble the sandbox's ASGI app from a list of extensions.
+
+An extension contributes routes and, optionally, something to start and stop with the server. The
+default set is the public REST API, the log backend and the control API; later work plugs in more
+without touching this file's callers — e.g. the zerops.yaml / import.yaml JSON schema endpoints (routes
+under ``/api/rest/public/settings/``), or per-runtime-service SSH servers (an extension whose ``start``
+opens an in-process asyncssh listener per service and whose ``zcli push`` calls
+:func:`zcp.sandbox.builds.deploy`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Protocol
+
+from starlette.applications import Starlette
+from starlette.routing import BaseRoute
+
+from zcp.sandbox.routes import control, logs_backend, public
+from zcp.sandbox.routes.base import endpoint_route, fallback_route, install_drop_log_filter
+from zcp.sandbox.sandbox import Sandbox
+
+
+class SandboxExtension(Protocol):
+    """A piece of the sandbox server: routes plus optional start/stop hooks."""
+
+    @property
+    def name(self) -> str: ...
+
+    def routes(self, sandbox: Sandbox) -> Sequence[BaseRoute]: ...
+
+    async def start(self, sandbox: Sandbox) -> None: ...
+
+    async def stop(self, sandbox: Sandbox) -> None: ...
+
+
+@dataclass(frozen=True)
+class RouteSet:
+    """An extension that only adds routes."""
+
+    name: str
+    factory: Callable[[Sandbox], Sequence[BaseRoute]]
+
+    def routes(self, sandbox: Sandbox) -> Sequence[BaseRoute]:
+        return self.factory(sandbox)
+
+    async def start(self, sandbox: Sandbox) -> None:
+        return None
+
+    async def stop(self, sandbox: Sandbox) -> None:
+        return None
+
+
+PUBLIC_API = RouteSet("public-api", lambda sb: [endpoint_route(sb, e) for e in public.ENDPOINTS])
+LOG_BACKEND = RouteSet("log-backend", lambda sb: [endpoint_route(sb, e) for e in logs_backend.ENDPOINTS])
+CONTROL_API = RouteSet("control-api", control.control_routes)
+
+DEFAULT_EXTENSIONS: tuple[SandboxExtension, ...] = (PUBLIC_API, LOG_BACKEND, CONTROL_API)
+
+
+def build_app(sandbox: Sandbox, extensions: Sequence[SandboxExtension] = DEFAULT_EXTENSIONS) -> Starlette:
+    """The ASGI app serving ``sandbox`` through ``extensions`` (unknown API paths answer 404 JSON)."""
+    install_drop_log_filter()
+    routes: list[BaseRoute] = []
+    for extension in extensions:
+        routes.extend(extension.routes(sandbox))
+    routes.append(fallback_route(sandbox))
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        started: list[SandboxExtension] = []
+        try:
+            for extension in extensions:
+                await extension.start(sandbox)
+                started.append(extension)
+            yield
+        finally:
+            for extension in reversed(started):
+                await extension.stop(sandbox)
+
+    return Starlette(routes=routes, lifespan=lifespan)
