@@ -12,6 +12,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
+from zcp.schema.enums import SchemaEnums, extract_enums
 from zcp.schema.sources import SchemaKind
 
 
@@ -31,3 +32,9 @@ def bundled_schema(kind: SchemaKind) -> dict[str, Any]:
     """The bundled schema parsed; shared between callers, so treat it as read-only."""
     document: dict[str, Any] = json.loads(bundled_schema_text(kind))
     return document
+
+
+@cache
+def bundled_enums() -> SchemaEnums:
+    """Enums of the bundled schemas: what briefings can show without any network."""
+    return extract_enums(bundled_schema(SchemaKind.ZEROPS), bundled_schema(SchemaKind.IMPORT))
