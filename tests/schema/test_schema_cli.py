@@ -50,7 +50,7 @@ class _SchemaHandler(BaseHTTPRequestHandler):
 @pytest.fixture
 def schema_host(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     server = ThreadingHTTPServer(("127.0.0.1", 0), _SchemaHandler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     host = f"http://127.0.0.1:{server.server_address[1]}"
     monkeypatch.setenv("ZCP_API_HOST", host)

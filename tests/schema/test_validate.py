@@ -5,6 +5,8 @@ from __future__ import annotations
 import textwrap
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from zcp.errors import InvalidImportYaml, InvalidZeropsYaml
 from zcp.schema.bundled import bundled_schema
@@ -284,3 +286,20 @@ def test_a_large_import_with_many_services_validates_every_service() -> None:
     problems = validate_import_yaml("services:\n" + services).problems
     assert len(problems) == 20
     assert {p.rule for p in problems} == {"enum"}
+
+
+_YAMLISH = st.lists(
+    st.sampled_from(
+        ["zerops:", "\n", "  - setup: a", "    build:", "      base: nodejs@2", "x", ": ", "[", "]", "{", "&a ",
+         "*a", "- ", "  ", "services:", "type: ", "'", '"', "#zeropsPreprocessor=on\n", "<@x>", "\t", "1"]
+    ),
+    max_size=30,
+).map("".join)  # fmt: skip
+
+
+@settings(max_examples=300, deadline=2000)
+@given(text=_YAMLISH | st.text(max_size=60))
+def test_any_text_gives_a_report_never_an_exception(text: str) -> None:
+    for kind in SchemaKind:
+        report = validate_document(kind, text)
+        assert report.valid or all(p.message for p in report.problems)
