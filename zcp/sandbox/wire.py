@@ -169,6 +169,13 @@ def service_light(service: Service) -> dict[str, Any]:
     }
 
 
+def _project_light(sandbox: Sandbox, project_id: str) -> dict[str, Any] | None:
+    project = sandbox.state.projects.get(project_id)
+    if project is None:
+        return None
+    return {"id": project.id, "name": project.name, "clientId": project.client_id, "status": project.status}
+
+
 def process(sandbox: Sandbox, process: Process) -> dict[str, Any]:
     services = [sandbox.state.services[i] for i in process.service_ids if i in sandbox.state.services]
     user = sandbox.state.users.get(process.user_id or "")
@@ -177,6 +184,7 @@ def process(sandbox: Sandbox, process: Process) -> dict[str, Any]:
         "clientId": process.client_id,
         "projectId": process.project_id,
         "serviceStackId": services[0].id if services else None,
+        "project": _project_light(sandbox, process.project_id),
         "serviceStacks": [service_light(s) for s in services],
         "status": process.status,
         "sequence": process.sequence,
