@@ -65,11 +65,12 @@ FAILED_STATUSES = frozenset(
 _LEADING_ARGS = {
     "action": 0,
     "workflow": 1,
-    "sourceService": 2,
-    "targetService": 3,
-    "serviceHostname": 4,
-    "service": 5,
-    "hostname": 6,
+    "step": 2,
+    "sourceService": 3,
+    "targetService": 4,
+    "serviceHostname": 5,
+    "service": 6,
+    "hostname": 7,
 }
 
 

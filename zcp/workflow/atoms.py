@@ -15,8 +15,9 @@ from pathlib import Path
 
 from zcp.axes import AXES
 from zcp.errors import CorpusError
-from zcp.knowledge.corpus import Corpus, load_corpus
+from zcp.knowledge.corpus import Corpus
 from zcp.knowledge.documents import AtomMeta, Document, Kind
+from zcp.knowledge.parsing import parse_document
 from zcp.workflow.placeholders import Template, TemplateError, parse_template
 
 log = logging.getLogger(__name__)
@@ -137,13 +138,35 @@ def compile_atoms(documents: Corpus | Iterable[Document], *, strict: bool = Fals
     return AtomSet(atoms=tuple(atoms), fingerprint=fingerprint, problems=tuple(problems))
 
 
+def _read_atom_documents(corpus_dir: Path) -> tuple[list[Document], list[CorpusError]]:
+    folder = corpus_dir / Kind.ATOM.value
+    if not corpus_dir.is_dir():
+        raise CorpusError(
+            f"corpus folder {corpus_dir} does not exist",
+            suggestion="Set ZCP_CORPUS_DIR (or pass --corpus) to a folder with atoms/ in it.",
+        )
+    documents: list[Document] = []
+    problems: list[CorpusError] = []
+    for path in sorted(folder.glob("*.md")) if folder.is_dir() else []:
+        rel = f"{Kind.ATOM.value}/{path.name}"
+        try:
+            with path.open(encoding="utf-8", newline="") as handle:
+                text = handle.read()
+            documents.append(parse_document(rel, Kind.ATOM, path.stem, text))
+        except (OSError, UnicodeDecodeError) as exc:
+            problems.append(CorpusError(f"{rel}:1: cannot read atom: {exc}"))
+        except CorpusError as exc:
+            problems.append(exc)
+    return documents, problems
+
+
 def load_atoms(corpus_dir: Path, *, strict: bool = False) -> AtomSet:
-    """Load the corpus at ``corpus_dir`` and compile its atoms (with the corpus' own problems)."""
-    corpus = load_corpus(corpus_dir, strict=strict)
-    atom_set = compile_atoms(corpus, strict=strict)
-    atom_problems = tuple(p for p in corpus.problems if str(p).startswith(f"{Kind.ATOM.value}/"))
-    if not atom_problems:
-        return atom_set
-    return AtomSet(
-        atoms=atom_set.atoms, fingerprint=atom_set.fingerprint, problems=atom_problems + atom_set.problems
-    )
+    """Read and compile ``<corpus_dir>/atoms/*.md`` only (much faster than loading the whole corpus).
+
+    Files that do not parse are reported in :attr:`AtomSet.problems` (or raised with ``strict``).
+    """
+    documents, problems = _read_atom_documents(corpus_dir)
+    if strict and problems:
+        raise problems[0]
+    compiled = compile_atoms(documents, strict=strict)
+    return AtomSet(atoms=compiled.atoms, problems=tuple(problems) + compiled.problems)

@@ -435,10 +435,13 @@ def envelope_from_mapping(data: Any, *, source: str = "envelope", text: str | No
         ) from None
 
 
+_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def parse_envelope(text: str, *, source: str = "envelope") -> StateEnvelope:
     """Parse an envelope from YAML (or JSON) text."""
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_LOADER)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{source}:{mark.line + 1}" if mark is not None else source

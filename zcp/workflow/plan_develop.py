@@ -23,7 +23,7 @@ from zcp.workflow.actions import (
     start_develop,
     verify_call,
 )
-from zcp.workflow.envelope import StateEnvelope, WorkSessionSummary
+from zcp.workflow.envelope import ServiceSnapshot, StateEnvelope, WorkSessionSummary
 
 # --- develop ---------------------------------------------------------------------------------------
 
@@ -52,6 +52,19 @@ def _needs_deploy(session: WorkSessionSummary, host: str) -> bool:
     return deploy is None or deploy.result != "ok"
 
 
+def _delivers_by_push(svc: ServiceSnapshot | None) -> bool:
+    """Whether the next deploy of a service is a git push.
+
+    A local-only service can only be deployed by pushing; a deployed push source with close mode
+    git-push delivers that way (a first deploy always takes the direct path).
+    """
+    if svc is None:
+        return False
+    if svc.mode is Mode.LOCAL_ONLY:
+        return True
+    return svc.deployed and svc.close_mode is CloseMode.GIT_PUSH and svc.mode in PUSH_SOURCE_MODES
+
+
 def _deploy_action(env: StateEnvelope, host: str, rationale: str) -> NextAction:
     svc = env.service(host)
     partner = env.dev_partner(host)
@@ -67,12 +80,7 @@ def _deploy_action(env: StateEnvelope, host: str, rationale: str) -> NextAction:
             args={"sourceService": partner.hostname, "targetService": host, "setup": "prod"},
             rationale=rationale,
         )
-    if (
-        svc is not None
-        and svc.deployed
-        and svc.close_mode is CloseMode.GIT_PUSH
-        and svc.mode in PUSH_SOURCE_MODES
-    ):
+    if _delivers_by_push(svc):
         return git_push_deploy(host, rationale)
     return NextAction(
         label=f"Deploy {host}", tool="zerops_deploy", args={"targetService": host}, rationale=rationale
@@ -121,12 +129,7 @@ class _Develop:
                 else f"{partner.hostname} is deployed and verified; promote the same code to its stage half."
             )
             return "develop.promote-stage", _deploy_action(env, host, why), None
-        if (
-            svc is not None
-            and svc.deployed
-            and svc.close_mode is CloseMode.GIT_PUSH
-            and svc.git_push_state is not GitPushState.CONFIGURED
-        ):
+        if svc is not None and _delivers_by_push(svc) and svc.git_push_state is not GitPushState.CONFIGURED:
             return (
                 "develop.git-push-setup",
                 git_push_setup(

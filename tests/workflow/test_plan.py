@@ -1,0 +1,255 @@
+"""build_plan: the dispatch table, deploy-before-verify, failure classes, pairs, the iteration cap."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from tests.plugins.workflow import EnvelopeFactory
+from zcp.axes import FailureClass, Phase
+from zcp.workflow.actions import NextAction, Plan
+from zcp.workflow.plan import BRANCHES, build_plan
+from zcp.workflow.scenarios import Scenario
+from zcp.workflow.vocabulary import TOOL_ARGUMENTS, WORKFLOW_ACTIONS, WORKFLOW_NAMES
+
+
+def svc(host: str, **extra: Any) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "hostname": host,
+        "typeVersion": "nodejs@22",
+        "bootstrapped": True,
+        "mode": "simple",
+    }
+    data.update(extra)
+    return data
+
+
+PAIR = [
+    svc("appdev", mode="standard", stageHostname="appstage", deployed=True, closeMode="auto"),
+    svc("appstage", mode="stage", deployed=True, closeMode="auto"),
+]
+
+
+def actions_of(plan: Plan) -> Iterator[NextAction]:
+    yield plan.primary
+    if plan.secondary is not None:
+        yield plan.secondary
+    yield from plan.per_service.values()
+    yield from plan.alternatives
+
+
+def test_every_branch_of_the_dispatch_table_is_reached_by_a_scenario(scenarios: tuple[Scenario, ...]) -> None:
+    reached = {build_plan(s.envelope).branch for s in scenarios}
+    assert sorted(set(BRANCHES) - reached) == []
+
+
+def test_every_plan_names_a_branch_of_the_table(scenarios: tuple[Scenario, ...]) -> None:
+    assert {build_plan(s.envelope).branch for s in scenarios} <= set(BRANCHES)
+
+
+def test_the_table_has_a_branch_for_every_phase() -> None:
+    prefixes = {branch.split(".")[0] for branch in BRANCHES}
+    expected = {"idle", "bootstrap", "develop", "closed", "setup", "cicd", "export"}
+    assert prefixes == expected
+    assert len(Phase) == len(expected)
+
+
+def test_every_suggested_call_uses_a_real_tool_and_real_arguments(scenarios: tuple[Scenario, ...]) -> None:
+    for scenario in scenarios:
+        for action in actions_of(build_plan(scenario.envelope)):
+            where = f"{scenario.name}: {action.command}"
+            assert action.tool in TOOL_ARGUMENTS, where
+            assert set(action.args) <= TOOL_ARGUMENTS[action.tool], where
+            if action.tool == "zerops_workflow":
+                assert action.args.get("action", "start") in WORKFLOW_ACTIONS, where
+                assert action.args.get("workflow", "develop") in WORKFLOW_NAMES, where
+            assert action.label and action.rationale, where
+
+
+def test_develop_start_always_passes_the_required_scope(scenarios: tuple[Scenario, ...]) -> None:
+    for scenario in scenarios:
+        for action in actions_of(build_plan(scenario.envelope)):
+            if action.args.get("workflow") == "develop" and action.args.get("action") == "start":
+                assert action.args.get("scope"), f"{scenario.name}: {action.command}"
+
+
+def test_deploy_gaps_come_before_verify_gaps(make_envelope: EnvelopeFactory) -> None:
+    env = make_envelope(
+        phase="develop-active",
+        services=[svc("api", deployed=True), svc("web", deployed=True)],
+        workSession={"services": ["api", "web"], "deploys": {"api": [{"result": "ok"}]}},
+    )
+    plan = build_plan(env)
+    assert plan.branch == "develop.deploy"
+    assert plan.primary.command == 'zerops_deploy targetService="web"'
+    assert plan.per_service["api"].tool == "zerops_verify"
+
+
+@pytest.mark.parametrize("failure_class", list(FailureClass))
+def test_a_failed_deploy_names_its_failure_class(
+    make_envelope: EnvelopeFactory, failure_class: FailureClass
+) -> None:
+    env = make_envelope(
+        phase="develop-active",
+        services=[svc("app", deployed=True, closeMode="auto")],
+        workSession={
+            "services": ["app"],
+            "deploys": {"app": [{"result": "failed", "failureClass": failure_class.value, "reason": "boom"}]},
+        },
+    )
+    plan = build_plan(env)
+    assert plan.branch == "develop.redeploy-failed"
+    assert plan.primary.command == 'zerops_deploy targetService="app"'
+    assert f"failure class `{failure_class.value}`" in plan.primary.rationale
+    assert ": boom." in plan.primary.rationale
+
+
+def test_a_failed_verify_names_its_class_and_suggests_the_runtime_log(make_envelope: EnvelopeFactory) -> None:
+    env = make_envelope(
+        phase="develop-active",
+        services=[svc("app", deployed=True)],
+        workSession={
+            "services": ["app"],
+            "deploys": {"app": [{"result": "ok"}]},
+            "verifies": {"app": [{"result": "failed", "failureClass": "start"}]},
+        },
+    )
+    plan = build_plan(env)
+    assert plan.branch == "develop.reverify-failed"
+    assert "failure class `start`" in plan.primary.rationale
+    assert plan.secondary is not None and plan.secondary.tool == "zerops_logs"
+
+
+def test_an_unclassified_failure_counts_as_other(make_envelope: EnvelopeFactory) -> None:
+    env = make_envelope(
+        phase="develop-active",
+        services=[svc("app", deployed=True)],
+        workSession={"services": ["app"], "deploys": {"app": [{"result": "failed"}]}},
+    )
+    assert "failure class `other`" in build_plan(env).primary.rationale
+
+
+def test_a_stage_half_waits_for_its_dev_half_to_be_green(make_envelope: EnvelopeFactory) -> None:
+    env = make_envelope(
+        phase="develop-active",
+        services=PAIR,
+        workSession={"services": ["appdev", "appstage"], "deploys": {"appdev": [{"result": "ok"}]}},
+    )
+    plan = build_plan(env)
+    assert plan.branch == "develop.verify"
+    assert plan.primary.command == 'zerops_verify serviceHostname="appdev"'
+    assert plan.per_service["appstage"].command == (
+        'zerops_deploy sourceService="appdev" targetService="appstage" setup="prod"'
+    )
+
+
+def test_a_green_dev_half_is_promoted_to_its_stage(make_envelope: EnvelopeFactory) -> None:
+    env = make_envelope(
+        phase="develop-active",
+        services=PAIR,
+        workSession={
+            "services": ["appdev", "appstage"],
+            "deploys": {"appdev": [{"result": "ok"}]},
+            "verifies": {"appdev": [{"result": "ok"}]},
+        },
+    )
+    plan = build_plan(env)
+    assert plan.branch == "develop.promote-stage"
+    assert plan.primary.args == {"sourceService": "appdev", "targetService": "appstage", "setup": "prod"}
+    assert plan.per_service == {}
+
+
+def test_from_a_laptop_the_stage_is_deployed_from_the_working_tree(make_envelope: EnvelopeFactory) -> None:
+    env = make_envelope(
+        phase="develop-active",
+        environment="local",
+        services=PAIR,
+        workSession={
+            "services": ["appdev", "appstage"],
+            "deploys": {"appdev": [{"result": "ok"}]},
+            "verifies": {"appdev": [{"result": "ok"}]},
+        },
+    )
+    assert build_plan(env).primary.command == 'zerops_deploy targetService="appstage"'
+
+
+def test_a_dev_service_is_verified_after_starting_its_dev_server(make_envelope: EnvelopeFactory) -> None:
+    env = make_envelope(
+        phase="develop-active",
+        services=[svc("appdev", mode="dev")],
+        workSession={"services": ["appdev"], "deploys": {"appdev": [{"result": "ok"}]}},
+    )
+    plan = build_plan(env)
+    assert plan.primary.tool == "zerops_verify"
+    assert plan.secondary is not None and plan.secondary.args["action"] == "start"
+    assert plan.secondary.tool == "zerops_dev_server"
+
+
+def test_a_git_push_service_is_pushed_and_its_async_build_recorded(make_envelope: EnvelopeFactory) -> None:
+    service = svc(
+        "app", deployed=True, closeMode="git-push", gitPushState="configured", buildIntegration="webhook"
+    )
+    idle_session = make_envelope(
+        phase="develop-active", services=[service], workSession={"services": ["app"]}
+    )
+    assert build_plan(idle_session).primary.command == 'zerops_deploy targetService="app" strategy="git-push"'
+    pushed = make_envelope(
+        phase="develop-active",
+        services=[service],
+        workSession={
+            "services": ["app"],
+            "deploys": {"app": [{"result": "pending", "strategy": "git-push"}]},
+        },
+    )
+    assert build_plan(pushed).primary.command == 'zerops_workflow action="record-deploy" targetService="app"'
+
+
+def test_the_iteration_cap_stops_the_loop_and_it_is_configurable(make_envelope: EnvelopeFactory) -> None:
+    failures = [{"result": "failed", "failureClass": "build"}] * 2
+    session = {"services": ["app"], "deploys": {"app": failures}}
+    below = make_envelope(phase="develop-active", services=[svc("app")], workSession=session)
+    at_cap = make_envelope(
+        phase="develop-active", services=[svc("app")], workSession={**session, "iterationCap": 2}
+    )
+    assert build_plan(below).branch == "develop.redeploy-failed"
+    plan = build_plan(at_cap)
+    assert plan.branch == "develop.iteration-cap"
+    assert plan.primary.command == 'zerops_workflow action="close" workflow="develop"'
+    assert "iteration cap of 2" in plan.primary.rationale
+    assert "`build`" in plan.primary.rationale
+
+
+def test_an_idle_project_starts_develop_with_dev_halves_only(make_envelope: EnvelopeFactory) -> None:
+    plan = build_plan(make_envelope(phase="idle", services=PAIR))
+    assert plan.branch == "idle.bootstrapped"
+    assert plan.primary.args["scope"] == ["appdev"]
+
+
+def test_an_interrupted_bootstrap_is_resumed_by_its_session(make_envelope: EnvelopeFactory) -> None:
+    env = make_envelope(
+        phase="idle",
+        services=[{"hostname": "a", "typeVersion": "go@1", "resumable": True, "resumeSession": "abc"}],
+    )
+    assert build_plan(env).primary.command == (
+        'zerops_workflow action="start" workflow="bootstrap" route="resume" sessionId="abc"'
+    )
+
+
+def test_a_command_quotes_strings_and_writes_lists_and_objects_as_json() -> None:
+    action = NextAction(
+        label="x",
+        tool="zerops_workflow",
+        args={"scope": ["a", "b"], "workflow": "develop", "intent": 'say "hi"', "action": "start"},
+    )
+    assert action.command == (
+        'zerops_workflow action="start" workflow="develop" intent="say \\"hi\\"" scope=["a","b"]'
+    )
+
+
+def test_per_service_actions_are_listed_only_for_more_than_one_service(
+    make_envelope: EnvelopeFactory,
+) -> None:
+    env = make_envelope(phase="develop-active", services=[svc("app")], workSession={"services": ["app"]})
+    assert build_plan(env).per_service == {}
