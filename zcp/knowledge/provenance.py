@@ -26,6 +26,13 @@ class ManifestEntry(BaseModel):
     commit: str
     content_hash: str = Field(alias="contentHash", description="sha256 of the corpus file as written")
     pulled_at: str = Field(alias="pulledAt", description="UTC ISO-8601 time of the pull")
+    source: str | None = Field(None, description="name of the sync source that pulled it")
+    inputs: str | None = Field(
+        None, description="hash of everything the transform read; equal means the file is current"
+    )
+    dependencies: list[str] = Field(
+        default_factory=list, description="other upstream files the page imported (partials, data)"
+    )
 
 
 class Manifest(BaseModel):
