@@ -143,6 +143,16 @@ class WorkSessionSummary(_Model):
         attempts = self.verifies.get(host, ())
         return attempts[-1] if attempts else None
 
+    def is_green(self, host: str) -> bool:
+        """Whether the host's last deploy and last verify both succeeded."""
+        deploy, verify = self.last_deploy(host), self.last_verify(host)
+        return deploy is not None and deploy.result == "ok" and verify is not None and verify.result == "ok"
+
+    def needs_deploy(self, host: str) -> bool:
+        """Whether the host has no successful last deploy (none yet, failed, or a push still building)."""
+        deploy = self.last_deploy(host)
+        return deploy is None or deploy.result != "ok"
+
     def failed_streak(self, host: str) -> int:
         """How many of the host's most recent deploy and verify attempts failed in a row.
 

@@ -25,11 +25,10 @@ from zcp.workflow.actions import (
 )
 from zcp.workflow.envelope import ServiceSnapshot, StateEnvelope, WorkSessionSummary
 
-# --- develop ---------------------------------------------------------------------------------------
-
 
 def ordered_scope(env: StateEnvelope) -> list[str]:
-    """The work-session scope in walk order: a stage half right after everything else in scope."""
+    """The work-session scope in walk order: hostnames sorted, with every stage half whose dev half is
+    also in scope moved after the rest (a stage is promoted from its dev half, never before it)."""
     session = env.work_session
     if session is None:
         return []
@@ -40,16 +39,6 @@ def ordered_scope(env: StateEnvelope) -> list[str]:
         return partner is not None and partner.hostname in scope
 
     return sorted(session.services, key=lambda h: (is_promoted_stage(h), h))
-
-
-def _green(session: WorkSessionSummary, host: str) -> bool:
-    deploy, verify = session.last_deploy(host), session.last_verify(host)
-    return deploy is not None and deploy.result == "ok" and verify is not None and verify.result == "ok"
-
-
-def _needs_deploy(session: WorkSessionSummary, host: str) -> bool:
-    deploy = session.last_deploy(host)
-    return deploy is None or deploy.result != "ok"
 
 
 def _delivers_by_push(svc: ServiceSnapshot | None) -> bool:
@@ -100,7 +89,7 @@ class _Develop:
         partner = self.env.dev_partner(host)
         if partner is None or partner.hostname not in self.session.services:
             return None
-        return None if _green(self.session, partner.hostname) else partner.hostname
+        return None if self.session.is_green(partner.hostname) else partner.hostname
 
     def deploy_step(self, host: str) -> tuple[str, NextAction, NextAction | None]:
         env, session = self.env, self.session
@@ -195,7 +184,7 @@ class _Develop:
     def per_service(self) -> dict[str, NextAction]:
         actions: dict[str, NextAction] = {}
         for host in self.order:
-            if _needs_deploy(self.session, host):
+            if self.session.needs_deploy(host):
                 waiting = self.waiting_stage(host)
                 if waiting is not None:
                     actions[host] = _deploy_action(
@@ -203,7 +192,7 @@ class _Develop:
                     )
                 else:
                     actions[host] = self.deploy_step(host)[1]
-            elif not _green(self.session, host):
+            elif not self.session.is_green(host):
                 actions[host] = self.verify_step(host)[1]
         return actions if len(actions) > 1 else {}
 
@@ -229,11 +218,11 @@ class _Develop:
                     ),
                     secondary=logs_call(host, "Gather the evidence for the summary."),
                 )
-        deploy_gaps = [h for h in self.order if _needs_deploy(session, h) and self.waiting_stage(h) is None]
+        deploy_gaps = [h for h in self.order if session.needs_deploy(h) and self.waiting_stage(h) is None]
         if deploy_gaps:
             branch, primary, secondary = self.deploy_step(deploy_gaps[0])
             return Plan(branch=branch, primary=primary, secondary=secondary, per_service=self.per_service())
-        verify_gaps = [h for h in self.order if not _green(session, h)]
+        verify_gaps = [h for h in self.order if not session.is_green(h)]
         if verify_gaps:
             branch, primary, secondary = self.verify_step(verify_gaps[0])
             return Plan(branch=branch, primary=primary, secondary=secondary, per_service=self.per_service())

@@ -133,17 +133,12 @@ def _progress(env: StateEnvelope, session: WorkSessionSummary) -> list[str]:
     return lines
 
 
-def _is_green(session: WorkSessionSummary, host: str) -> bool:
-    deploy, verify = session.last_deploy(host), session.last_verify(host)
-    return deploy is not None and deploy.result == "ok" and verify is not None and verify.result == "ok"
-
-
 def _blockers(env: StateEnvelope, plan: Plan | None) -> list[str]:
     items: list[str] = []
     session = env.work_session
     if env.phase is Phase.DEVELOP_ACTIVE and session is not None and session.services:
         order = ordered_scope(env)
-        pending = [h for h in order if not _is_green(session, h)]
+        pending = [h for h in order if not session.is_green(h)]
         if pending:
             ready = len(order) - len(pending)
             line = f"{ready}/{len(order)} services deployed and verified; pending: {', '.join(pending)}"
