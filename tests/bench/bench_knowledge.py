@@ -87,10 +87,14 @@ def _retrieval_quality(report: Report, corpus: Corpus) -> None:
     for metric, value in scores.items():
         floor = baseline.get(metric)
         if floor is not None:
-            report.require(value >= floor - TOLERANCE, f"{metric} {value:.3f} fell below the baseline {floor:.3f}")
+            report.require(
+                value >= floor - TOLERANCE, f"{metric} {value:.3f} fell below the baseline {floor:.3f}"
+            )
     if os.environ.get("ZCP_BENCH_WRITE_BASELINE"):
         BASELINE.parent.mkdir(parents=True, exist_ok=True)
-        BASELINE.write_text(json.dumps({k: round(v, 3) for k, v in scores.items()}, indent=2) + "\n", encoding="utf-8")
+        BASELINE.write_text(
+            json.dumps({k: round(v, 3) for k, v in scores.items()}, indent=2) + "\n", encoding="utf-8"
+        )
         report.note(f"baseline written to {BASELINE.relative_to(REPO)}")
     store.close()
 
@@ -110,9 +114,13 @@ def synthetic_corpus(base: Corpus, documents: int, seed: int = 7) -> Corpus:
         sections = []
         for s in range(rng.randint(3, 7)):
             heading = " ".join(rng.choice(words) for _ in range(rng.randint(2, 4)))
-            paragraphs = "\n\n".join(" ".join(rng.choice(words) for _ in range(rng.randint(30, 70))) for _ in range(2))
+            paragraphs = "\n\n".join(
+                " ".join(rng.choice(words) for _ in range(rng.randint(30, 70))) for _ in range(2)
+            )
             sections.append(f"## {heading} {s}\n\n{paragraphs}\n")
-        text = f"---\ntitle: {title}\ndescription: Generated document {n}.\n---\n# {title}\n\n" + "\n".join(sections)
+        text = f"---\ntitle: {title}\ndescription: Generated document {n}.\n---\n# {title}\n\n" + "\n".join(
+            sections
+        )
         name = f"synthetic-{n:04d}"
         generated.append(parse_document(f"{kind.value}/{name}.md", kind, name, text))
     return corpus_from_documents([*base.documents, *generated])
@@ -139,7 +147,10 @@ def _latency_and_build(report: Report, base: Corpus) -> None:
             builds.append(time.perf_counter() - started)
             index.close()
         report.figure(
-            f"full index build, {len(corpus)} documents ({status.entries} entries)", min(builds), "s", target=2.0
+            f"full index build, {len(corpus)} documents ({status.entries} entries)",
+            min(builds),
+            "s",
+            target=2.0,
         )
         store = KnowledgeStore(corpus, ensure_index(paths, corpus)[0])
         queries = _queries(corpus, 300)
@@ -151,7 +162,9 @@ def _latency_and_build(report: Report, base: Corpus) -> None:
         store.close()
     started = time.perf_counter()
     load_corpus(REPO / "corpus", REPO / "sync" / "manifest.json")
-    report.figure(f"project corpus load ({len(base)} documents)", (time.perf_counter() - started) * 1000, "ms")
+    report.figure(
+        f"project corpus load ({len(base)} documents)", (time.perf_counter() - started) * 1000, "ms"
+    )
 
 
 # --- start-up ----------------------------------------------------------------------------------

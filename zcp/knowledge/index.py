@@ -1,7 +1,8 @@
 """The Whoosh index over documents and their sections: schema, build, and safe on-disk lifecycle.
 
-Every document contributes one doc-level entry (``entry="doc"``, its whole body) and one entry per
-section (``entry="section"``). Axis keywords (see :mod:`zcp.axes`) are indexed per atom with
+Every document contributes one doc-level entry (``entry="doc"``: what the document is about —
+title, description, preamble and section headings) and one entry per section
+(``entry="section"``: the section's text), so text is analysed once. Axis keywords (see :mod:`zcp.axes`) are indexed per atom with
 :data:`~zcp.axes.ANY_VALUE` standing for an axis the atom leaves empty, so "empty matches all"
 becomes a plain term query.
 
@@ -49,7 +50,7 @@ from zcp.knowledge.paths import KnowledgePaths
 log = logging.getLogger(__name__)
 
 #: Bump when the schema or the way entries are built changes: old generations are rebuilt.
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 5
 
 CURRENT_FILE = "CURRENT"
 MANIFEST_FILE = "manifest.json"
@@ -58,7 +59,7 @@ _KEEP_OLD_GENERATIONS = 2
 _INCREMENTAL_LIMIT = 0.3  # above this share of changed documents a full rebuild is cheaper
 
 #: Field boosts for BM25F: where a word appears says a lot about what the entry is about.
-FIELD_BOOSTS: dict[str, float] = {"title": 3.0, "heading": 2.5, "tags": 2.0, "headings": 1.2, "body": 1.0}
+FIELD_BOOSTS: dict[str, float] = {"title": 3.0, "heading": 2.5, "tags": 2.0, "body": 1.0}
 
 
 def build_schema() -> Schema:
@@ -66,15 +67,14 @@ def build_schema() -> Schema:
     analyzer = StemmingAnalyzer()
     fields: dict[str, Any] = {
         "entry_id": ID(stored=True, unique=True),
-        "entry": ID(stored=True),
+        "entry": ID(stored=True, sortable=True),
         "uri": ID(stored=True),
-        "doc_uri": ID(stored=True),
+        "doc_uri": ID(stored=True, sortable=True),
         "kind": KEYWORD(stored=True, commas=True),
-        "title": TEXT(analyzer=analyzer, stored=True),
-        "heading": TEXT(analyzer=analyzer, stored=True),
-        "headings": TEXT(analyzer=analyzer),
-        "body": TEXT(analyzer=analyzer, stored=True, spelling=True),
-        "tags": TEXT(analyzer=analyzer),
+        "title": TEXT(analyzer=analyzer, stored=True, phrase=False),
+        "heading": TEXT(analyzer=analyzer, stored=True, phrase=False),
+        "body": TEXT(analyzer=analyzer, stored=True, phrase=False),
+        "tags": TEXT(analyzer=analyzer, phrase=False),
         "stacks": KEYWORD(commas=True, lowercase=True),
         "content_hash": STORED(),
     }
@@ -131,6 +131,10 @@ def entries_for(doc: Document) -> list[dict[str, Any]]:
         "content_hash": doc.content_hash,
         **axes,
     }
+    # The doc-level entry says what the document is about (description, preamble and section
+    # headings); the text itself is indexed once, in the section entries.
+    preamble = next((s.text for s in doc.sections if not s.anchor), "")
+    about = "\n".join([doc.description, preamble, *(s.heading for s in doc.sections if s.heading)])
     entries = [
         {
             **common,
@@ -138,8 +142,7 @@ def entries_for(doc: Document) -> list[dict[str, Any]]:
             "entry": "doc",
             "uri": doc.uri,
             "heading": "",
-            "headings": "",
-            "body": doc.body,
+            "body": about,
             "stacks": ",".join(sorted(stacks)),
         }
     ]
@@ -153,7 +156,6 @@ def entries_for(doc: Document) -> list[dict[str, Any]]:
                 "entry": "section",
                 "uri": doc.section_uri(section),
                 "heading": section.heading,
-                "headings": " ".join(section.parents),
                 "body": _without_heading_line(section.text),
                 "stacks": ",".join(sorted(stacks | _section_stacks(doc, section))),
             }
@@ -200,9 +202,25 @@ def _write_entries(ix: Any, documents: Iterator[Document] | tuple[Document, ...]
     writer.commit()
 
 
+class _PrivateRamStorage(RamStorage):  # type: ignore[misc]
+    """RAM storage whose scratch files get a unique folder.
+
+    Whoosh's RamStorage writes column scratch files to ``<tmp>/MAIN.tmp`` — the same folder for
+    every process — and deletes it when done, so two concurrent in-memory builds would destroy
+    each other's files. A per-build prefix keeps them apart.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._scratch = f"zcp-{os.getpid()}-{secrets.token_hex(6)}"
+
+    def temp_storage(self, name: str | None = None) -> Any:
+        return super().temp_storage(f"{self._scratch}-{name or secrets.token_hex(4)}")
+
+
 def build_memory_index(corpus: Corpus) -> KnowledgeIndex:
     """An in-memory index of a corpus (tests, previews, benchmarks)."""
-    ix = RamStorage().create_index(build_schema())
+    ix = _PrivateRamStorage().create_index(build_schema())
     _write_entries(ix, corpus.documents)
     return KnowledgeIndex(ix, corpus.fingerprint, {d.uri: d.content_hash for d in corpus})
 

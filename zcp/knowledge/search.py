@@ -8,13 +8,16 @@ spelling suggestions from the index vocabulary instead of an empty page.
 
 from __future__ import annotations
 
+import difflib
 import re
+import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
 
-from whoosh import highlight, scoring
+from whoosh import collectors, highlight, scoring
 from whoosh.analysis import STOP_WORDS
-from whoosh.qparser import MultifieldParser, OrGroup
 from whoosh.query import And, Or, Query, Term
 
 from zcp.axes import ANY_VALUE, AXES_BY_KEY
@@ -26,8 +29,10 @@ from zcp.knowledge.index import FIELD_BOOSTS, KnowledgeIndex
 DEFAULT_LIMIT = 5
 MAX_LIMIT = 50
 _CANDIDATES_PER_HIT = 25
+_VOCAB_WORD = re.compile(r"[A-Za-z][A-Za-z0-9]{3,30}")
 _WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9+#@._/-]*")
 _SNIPPET_CHARS = 240
+_HIGHLIGHT_CHARS = 6000  # snippets come from the start of long sections
 _STOPWORDS = frozenset(STOP_WORDS)
 #: Kinds a plain query searches; atoms (workflow guidance with placeholders) only on request.
 DEFAULT_KINDS = (Kind.THEME, Kind.BASE, Kind.RECIPE, Kind.GUIDE, Kind.DECISION)
@@ -88,25 +93,65 @@ def query_words(text: str) -> list[str]:
     return [w.strip("._/-").lower() for w in _WORD.findall(text) if w.strip("._/-")]
 
 
-def _quoted(term: str) -> str:
-    return '"' + term.replace('"', " ").replace("\\", " ") + '"'
+#: Question words that carry no meaning for search (on top of the analyzer's stop words).
+QUERY_STOPWORDS = frozenset(
+    {
+        *("how", "do", "does", "did", "i", "im", "i'm", "my", "me", "mine", "what", "whats", "why"),
+        *("where", "which", "who", "whom", "should", "would", "could", "can", "cant", "there", "way"),
+        *("want", "wants", "need", "needs", "please", "some", "any", "its", "it's", "so", "just"),
+        *("only", "also", "get", "got", "am", "was", "were", "been", "being"),
+    }
+)
 
 
-def build_query(text: str, schema: object) -> tuple[Query | None, tuple[str, ...]]:
-    """Parse free text into a Whoosh query with alias expansion; returns the query and variants used."""
-    words = query_words(text)
-    groups: list[str] = []
+def _analyzed(analyzer: Any, text: str) -> list[str]:
+    return [token.text for token in analyzer(text)]
+
+
+def _variant_queries(analyzer: Any, variant: str) -> list[Query]:
+    """One spelling of a word in every field: a term, or an AND of terms for a phrase."""
+    tokens = _analyzed(analyzer, variant)
+    if len(tokens) == 1:
+        return [Term(name, tokens[0], boost=boost) for name, boost in FIELD_BOOSTS.items()]
+    if not tokens:
+        return []
+    return [And([Term(name, t) for t in tokens], boost=boost) for name, boost in FIELD_BOOSTS.items()]
+
+
+def build_query(text: str, schema: Any) -> tuple[Query | None, tuple[str, ...]]:
+    """Free text → a Whoosh query: every alias variant of every word, in every field, OR-ed.
+
+    Built directly (no query parser), so user text can never be read as query syntax, and flat,
+    so one preloaded matcher scores it. BM25F sums the matching parts, so entries matching more
+    of the query's words (in boosted fields) rank higher. Returns the query and the variants.
+    """
+    analyzer = schema["body"].analyzer
+    parts: dict[str, Query] = {}
     variants_used: list[str] = []
-    for word in dict.fromkeys(words):
-        variants = expand(word)
-        variants_used.extend(v for v in variants if v not in variants_used)
-        groups.append("(" + " OR ".join(_quoted(v) for v in variants) + ")")
-    if not groups:
+    for word in dict.fromkeys(w for w in query_words(text) if w not in QUERY_STOPWORDS):
+        found = False
+        for variant in expand(word):
+            for query in _variant_queries(analyzer, variant):
+                parts.setdefault(repr(query), query)
+                found = True
+            if found and variant not in variants_used:
+                variants_used.append(variant)
+    if not parts:
         return None, ()
-    parser = MultifieldParser(
-        list(FIELD_BOOSTS), schema=schema, fieldboosts=FIELD_BOOSTS, group=OrGroup.factory(0.9)
-    )
-    return parser.parse(" ".join(groups)), tuple(variants_used)
+    queries = list(parts.values())
+    return (queries[0] if len(queries) == 1 else _preloaded_or(queries)), tuple(variants_used)
+
+
+def _preloaded_or(queries: list[Query]) -> Or:
+    """An OR whose matches are preloaded into an array.
+
+    On an index of a few thousand entries this is several times faster than Whoosh's default
+    tree of union matchers. Entries matching more query words still rank higher, because BM25
+    sums the scores of every word that matches.
+    """
+    query = Or(queries)
+    query.matcher_type = Or.ARRAY_MATCHER
+    return query
 
 
 class _BoldFormatter(highlight.Formatter):  # type: ignore[misc]
@@ -138,7 +183,12 @@ class Searcher:
     def __init__(self, index: KnowledgeIndex, corpus: Corpus) -> None:
         self._index = index
         self._corpus = corpus
-        self._weighting = scoring.BM25F(B=0.75, K1=1.2, title_B=0.3, heading_B=0.3)
+        self._filter_cache: dict[str, Any] = {}
+        self._lock = threading.Lock()
+        weighting = scoring.BM25F(B=0.75, K1=1.2, title_B=0.3, heading_B=0.3)
+        # One long-lived searcher per index snapshot; queries are serialised by a lock (Whoosh
+        # searchers are not thread-safe, and a query takes milliseconds).
+        self._searcher = index.index.searcher(weighting=weighting)
 
     def search(
         self, text: str, *, limit: int = DEFAULT_LIMIT, filters: SearchFilters | None = None
@@ -149,67 +199,114 @@ class Searcher:
         query, variants = build_query(text, self._index.index.schema)
         if query is None:
             return SearchResults(query=text, hits=(), total=0, suggestions=self._fallback_suggestions())
-        searcher = self._index.index.searcher(weighting=self._weighting)
-        try:
-            results = searcher.search(query, filter=filters.to_query(), limit=limit * _CANDIDATES_PER_HIT)
-            results.fragmenter = highlight.ContextFragmenter(maxchars=_SNIPPET_CHARS, surround=70)
-            results.formatter = _BoldFormatter()
-            results.order = highlight.SCORE
-            best: dict[str, object] = {}
-            best_section: dict[str, object] = {}
-            order: list[str] = []
-            for hit in results:
-                doc_uri = hit["doc_uri"]
-                if doc_uri not in best:
-                    best[doc_uri] = hit
-                    order.append(doc_uri)
-                if hit["entry"] == "section" and doc_uri not in best_section:
-                    best_section[doc_uri] = hit
-            hits = tuple(self._make_hit(best[u], best_section.get(u)) for u in order[:limit])
-            total = len(order)
-            suggestions: tuple[str, ...] = ()
-            if not hits:
-                suggestions = self._suggest(searcher, text, filters)
-        finally:
-            searcher.close()
+        with self._lock:
+            return self._search_locked(text, query, variants, limit, filters)
+
+    def _search_locked(
+        self, text: str, query: Query, variants: tuple[str, ...], limit: int, filters: SearchFilters
+    ) -> SearchResults:
+        searcher = self._searcher
+        # Whoosh's block-quality skipping and matcher replacement cost more than they save on
+        # an index this size, so collect plainly.
+        collector: Any = collectors.TopCollector(limit * _CANDIDATES_PER_HIT, usequality=False, replace=0)
+        allowed = self._filter_set(searcher, filters)
+        if allowed is not None:
+            collector = collectors.FilterCollector(collector, allow=allowed)
+        searcher.search_with_collector(query, collector)
+        results = collector.results()
+        # Group by document using columns (no stored-field loads): the first entry of a document
+        # is its best; remember its best section entry too.
+        doc_column = searcher.reader().column_reader("doc_uri")
+        entry_column = searcher.reader().column_reader("entry")
+        best: dict[str, tuple[float, int]] = {}
+        best_section: dict[str, int] = {}
+        order: list[str] = []
+        for score, docnum in results.top_n:
+            doc_uri = doc_column[docnum]
+            if doc_uri not in best:
+                best[doc_uri] = (score, docnum)
+                order.append(doc_uri)
+            if entry_column[docnum] == "section" and doc_uri not in best_section:
+                best_section[doc_uri] = docnum
+        hits = tuple(
+            self._make_hit(searcher, query, best[u][0], best[u][1], best_section.get(u))
+            for u in order[:limit]
+        )
+        suggestions = self._suggest(text, filters) if not hits else ()
         return SearchResults(
-            query=text, hits=hits, total=total, expanded_terms=variants, suggestions=suggestions
+            query=text, hits=hits, total=len(order), expanded_terms=variants, suggestions=suggestions
         )
 
-    def _make_hit(self, top: object, section_hit: object | None) -> SearchHit:
-        point = section_hit if section_hit is not None else top
-        doc_uri = top["doc_uri"]  # type: ignore[index]
+    def close(self) -> None:
+        """Release the index searcher."""
+        with self._lock:
+            self._searcher.close()
+
+    def _filter_set(self, searcher: Any, filters: SearchFilters) -> Any:
+        """The set of entry numbers a filter allows, computed once per distinct filter."""
+        query = filters.to_query()
+        if query is None:
+            return None
+        key = repr(query)
+        cached = self._filter_cache.get(key)
+        if cached is None:
+            cached = searcher.docs_for_query(query)
+            if not isinstance(cached, set):
+                cached = set(cached)
+            if len(self._filter_cache) > 256:
+                self._filter_cache.clear()
+            self._filter_cache[key] = cached
+        return cached
+
+    def _make_hit(
+        self, searcher: Any, query: Query, score: float, top: int, section: int | None
+    ) -> SearchHit:
+        point = searcher.stored_fields(section if section is not None else top)
+        doc_uri = point["doc_uri"]
         doc = self._corpus.get(doc_uri)
-        snippet = _clean_snippet(point.highlights("body", top=2))  # type: ignore[attr-defined]
+        snippet = _clean_snippet(self._highlight(query, point["body"]))
         if not snippet:
-            snippet = _plain_snippet(point["body"])  # type: ignore[index]
-        heading = point["heading"] or None  # type: ignore[index]
+            snippet = _plain_snippet(point["body"])
         return SearchHit(
-            uri=point["uri"],  # type: ignore[index]
+            uri=point["uri"],
             doc_uri=doc_uri,
-            kind=Kind(top["kind"]),  # type: ignore[index]
-            title=top["title"],  # type: ignore[index]
-            section=heading,
-            score=round(float(top.score), 4),  # type: ignore[attr-defined]
+            kind=Kind(point["kind"]),
+            title=point["title"],
+            section=point["heading"] or None,
+            score=round(float(score), 4),
             snippet=snippet,
             provenance=doc.provenance if doc is not None else Provenance(path=""),
         )
 
-    def _suggest(self, searcher: object, text: str, filters: SearchFilters) -> tuple[str, ...]:
-        corrector = searcher.corrector("body")  # type: ignore[attr-defined]
-        words = query_words(text)
+    def _highlight(self, query: Query, text: str) -> str:
+        terms = {value for field, value in query.iter_all_terms() if field in ("body", "heading", "title")}
+        if not terms:
+            return ""
+        fragmenter = highlight.ContextFragmenter(maxchars=_SNIPPET_CHARS, surround=70)
+        analyzer = self._index.index.schema["body"].analyzer
+        return str(
+            highlight.highlight(
+                text[:_HIGHLIGHT_CHARS],
+                frozenset(terms),
+                analyzer,
+                fragmenter,
+                _BoldFormatter(),
+                top=2,
+                scorer=highlight.BasicFragmentScorer(),
+                order=highlight.SCORE,
+            )
+        )
+
+    def _suggest(self, text: str, filters: SearchFilters) -> tuple[str, ...]:
         corrected: list[str] = []
         changed = False
-        for word in words:
-            if len(word) < 4 or word in _STOPWORDS:
+        for word in query_words(text):
+            if len(word) < 4 or word in _STOPWORDS or word in self._vocabulary:
                 corrected.append(word)
                 continue
-            options = corrector.suggest(word, limit=1, maxdist=2)
-            if options and options[0] != word:
-                corrected.append(options[0])
-                changed = True
-            else:
-                corrected.append(word)
+            close = difflib.get_close_matches(word, self._vocabulary_list, n=1, cutoff=0.75)
+            corrected.append(close[0] if close else word)
+            changed = changed or bool(close)
         suggestions: list[str] = []
         if changed:
             suggestions.append(" ".join(corrected))
@@ -218,8 +315,20 @@ class Searcher:
         suggestions.extend(self._fallback_suggestions())
         return tuple(dict.fromkeys(suggestions))
 
+    @cached_property
+    def _vocabulary(self) -> frozenset[str]:
+        words: set[str] = set()
+        for doc in self._corpus:
+            words.update(w.lower() for w in _VOCAB_WORD.findall(doc.title + " " + doc.body))
+        return frozenset(words)
+
+    @cached_property
+    def _vocabulary_list(self) -> list[str]:
+        return sorted(self._vocabulary)
+
     def _fallback_suggestions(self) -> tuple[str, ...]:
-        return ("zerops.yaml", "import yaml", "environment variables", "postgresql")
+        themes = [d.title for d in self._corpus.of_kind(Kind.THEME)][:4]
+        return tuple(themes) or ("zerops.yaml", "environment variables")
 
 
 def filters_from(

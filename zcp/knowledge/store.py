@@ -87,4 +87,5 @@ class KnowledgeStore:
         )
 
     def close(self) -> None:
+        self._searcher.close()
         self.index.close()
