@@ -130,8 +130,12 @@ def endpoint_route(sandbox: Sandbox, endpoint: Endpoint) -> Route:
 
     async def serve(request: Request) -> Response:
         plan = sandbox.faults.plan(endpoint.name)
-        if plan.latency:
-            await anyio.sleep(plan.latency)
+        raw = await request.body()
+        if plan.latency and await _client_left_during(request, plan.latency):
+            sandbox.record_request(
+                RequestRecord(request.method, request.url.path, endpoint.name, 499, "client-gone")
+            )
+            return Response(status_code=499)
         if plan.status is not None:
             headers = {"retry-after": f"{plan.retry_after:g}"} if plan.retry_after is not None else None
             response = json_response(
@@ -141,7 +145,6 @@ def endpoint_route(sandbox: Sandbox, endpoint: Endpoint) -> Route:
                 RequestRecord(request.method, request.url.path, endpoint.name, plan.status, plan.label)
             )
             return response
-        raw = await request.body()
         status, payload = _handle(sandbox, endpoint, request, raw)
         sandbox.record_request(
             RequestRecord(request.method, request.url.path, endpoint.name, status, plan.label)
@@ -149,6 +152,19 @@ def endpoint_route(sandbox: Sandbox, endpoint: Endpoint) -> Route:
         return json_response(status, payload, plan)
 
     return Route(endpoint.full_path, serve, methods=[endpoint.method], name=endpoint.name)
+
+
+async def _client_left_during(request: Request, seconds: float) -> bool:
+    """Wait ``seconds`` (an injected latency); True if the client hung up meanwhile (then nothing is handled).
+
+    The body is already read, so the next ASGI message is a disconnect (or pipelined data, ignored).
+    """
+    with anyio.move_on_after(seconds):
+        while True:
+            message = await request.receive()
+            if message["type"] == "http.disconnect":
+                return True
+    return False
 
 
 def _handle(sandbox: Sandbox, endpoint: Endpoint, request: Request, raw: bytes) -> tuple[int, Any]:
