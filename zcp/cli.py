@@ -1,8 +1,8 @@
 """The ``zcp`` command: parse arguments, call into the package, print, exit with a clear code.
 
 Subcommands are registered by small ``cli`` modules next to the code they drive (listed in
-:data:`COMMAND_MODULES`); those modules import nothing heavy at module level, so ``zcp serve``
-starts fast. Exit codes: 0 success, 1 a zcp error (message and suggestion on stderr), 2 bad usage,
+:data:`COMMANDS`). Only the module of the command being run is imported (all of them for
+``--help`` or a usage error), so ``zcp serve`` starts without loading unrelated packages. Exit codes: 0 success, 1 a zcp error (message and suggestion on stderr), 2 bad usage,
 130 interrupted.
 """
 
@@ -16,14 +16,18 @@ from collections.abc import Sequence
 from zcp import __version__
 from zcp.errors import ZcpError
 
-#: Modules that each expose ``register(subparsers)``; order is the order of ``zcp --help``.
-COMMAND_MODULES: tuple[str, ...] = (
-    "zcp.server.cli",
-    "zcp.knowledge.cli",
-    "zcp.workflow.cli",
-    "zcp.sandbox.cli",
-    "zcp.sync.cli",
-)
+#: Command name → module exposing ``register(subparsers)``; order is the order of ``zcp --help``.
+COMMANDS: dict[str, str] = {
+    "serve": "zcp.server.cli",
+    "knowledge": "zcp.knowledge.cli",
+    "index": "zcp.knowledge.cli",
+    "corpus": "zcp.knowledge.cli",
+    "preview": "zcp.workflow.cli",
+    "sandbox": "zcp.sandbox.cli",
+    "sync": "zcp.sync.cli",
+    "schema": "zcp.schema.cli",
+    "preprocess": "zcp.preprocess.cli",
+}
 
 EXIT_OK = 0
 EXIT_ERROR = 1
@@ -31,17 +35,23 @@ EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The full argument parser with every subcommand registered."""
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The argument parser: just ``command``'s module when given and known, else every command."""
     parser = argparse.ArgumentParser(
         prog="zcp",
         description="Zerops Control Plane: an MCP server (and tools around it) for one Zerops project.",
     )
     parser.add_argument("--version", action="version", version=f"zcp {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in COMMAND_MODULES:
+    modules = [COMMANDS[command]] if command in COMMANDS else list(dict.fromkeys(COMMANDS.values()))
+    for name in modules:
         importlib.import_module(name).register(subparsers)
     return parser
+
+
+def _command_of(argv: Sequence[str]) -> str | None:
+    first = next((a for a in argv if not a.startswith("-")), None)
+    return first if first in COMMANDS else None
 
 
 def report_error(error: ZcpError) -> None:
@@ -53,8 +63,9 @@ def report_error(error: ZcpError) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``zcp`` console script."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(_command_of(arguments))
+    args = parser.parse_args(arguments)
     handler = getattr(args, "handler", None)
     if handler is None:
         parser.print_help(sys.stderr)

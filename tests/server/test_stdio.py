@@ -70,3 +70,22 @@ def test_the_server_exits_cleanly_when_the_client_closes_stdin(tmp_path: Path) -
     done = _run_serve(tmp_path, {"ZCP_CORPUS_DIR": str(FIXTURE_CORPUS)})
     assert done.returncode == 0
     assert done.stdout == ""
+
+
+def test_serve_start_up_imports_nothing_heavy(tmp_path: Path) -> None:
+    probe = (
+        "import sys\n"
+        "from zcp.cli import build_parser\n"
+        "build_parser('serve')\n"
+        "from zcp.app import App\n"
+        "from zcp.config import load_settings\n"
+        "from zcp.server.app import build_server\n"
+        "build_server(App(load_settings({})))\n"
+        "heavy = ['whoosh', 'asyncssh', 'github', 'jsonschema', 'zcp.sandbox', 'zcp.sync', 'zcp.schema',\n"
+        "         'zcp.workflow', 'zcp.knowledge.index', 'markdown_it']\n"
+        "print(sorted(m for m in heavy if m in sys.modules))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=tmp_path
+    )
+    assert done.stdout.strip() == "[]"
