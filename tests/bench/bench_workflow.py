@@ -11,7 +11,7 @@ from zcp.workflow.atoms import load_atoms
 from zcp.workflow.plan import build_plan
 from zcp.workflow.render import render_status
 from zcp.workflow.scenarios import load_scenarios
-from zcp.workflow.synthesize import synthesize
+from zcp.workflow.synthesis import synthesize
 
 REPO = Path(__file__).resolve().parents[2]
 CORPUS = REPO / "corpus"

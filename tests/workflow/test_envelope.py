@@ -77,6 +77,7 @@ def test_failure_class_on_a_successful_attempt_is_rejected(make_envelope: Envelo
             "idleScenario is only allowed when phase is idle",
         ),
         ({"phase": "export-active"}, "exportStatus is required"),
+        ({"phase": "develop-closed-auto"}, "workSession is required when phase is develop-closed-auto"),
         ({"phase": "idle", "exportStatus": "publish-ready"}, "only allowed when phase is export-active"),
         ({"phase": "idle", "bootstrap": {"route": "classic"}}, "bootstrap is only allowed"),
         (

@@ -13,7 +13,7 @@ from zcp.knowledge.index import build_memory_index
 from zcp.workflow.atoms import AtomSet, compile_atoms
 from zcp.workflow.index_query import atom_ids_from_index
 from zcp.workflow.scenarios import Scenario
-from zcp.workflow.synthesize import synthesize
+from zcp.workflow.synthesis import synthesize
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,7 @@ from zcp.knowledge.documents import Kind
 from zcp.knowledge.parsing import parse_document
 from zcp.workflow.atoms import AtomSet, compile_atoms
 from zcp.workflow.envelope import StateEnvelope
-from zcp.workflow.synthesize import synthesize
+from zcp.workflow.synthesis import synthesize
 
 DEV: dict[str, Any] = {"hostname": "appdev", "typeVersion": "nodejs@22", "bootstrapped": True, "mode": "dev"}
 PAIR: list[dict[str, Any]] = [

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from zcp.workflow.pipeline import StatusReport, status_report
     from zcp.workflow.plan import NextAction, Plan, build_plan
     from zcp.workflow.render import render_status
-    from zcp.workflow.synthesize import GUIDE_SEPARATOR, MatchedRender, join_guidance, synthesize
+    from zcp.workflow.synthesis import GUIDE_SEPARATOR, MatchedRender, join_guidance, synthesize
 
 _EXPORTS: dict[str, str] = {
     "Atom": "atoms",
@@ -48,10 +48,10 @@ _EXPORTS: dict[str, str] = {
     "Plan": "plan",
     "build_plan": "plan",
     "render_status": "render",
-    "GUIDE_SEPARATOR": "synthesize",
-    "MatchedRender": "synthesize",
-    "join_guidance": "synthesize",
-    "synthesize": "synthesize",
+    "GUIDE_SEPARATOR": "synthesis",
+    "MatchedRender": "synthesis",
+    "join_guidance": "synthesis",
+    "synthesize": "synthesis",
 }
 
 __all__ = [

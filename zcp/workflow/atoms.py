@@ -66,6 +66,9 @@ class AtomSet:
     def __post_init__(self) -> None:
         self._by_id.update({a.id: a for a in self.atoms})
 
+    def __repr__(self) -> str:
+        return f"AtomSet({len(self.atoms)} atoms, {len(self.problems)} problems)"
+
     def __iter__(self) -> Iterator[Atom]:
         return iter(self.atoms)
 

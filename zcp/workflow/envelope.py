@@ -1,7 +1,7 @@
 """The state envelope: everything the guidance pipeline knows about a project, as typed data.
 
 The envelope is the only input of the pure pipeline (:func:`~zcp.workflow.plan.build_plan`,
-:func:`~zcp.workflow.synthesize.synthesize`, :func:`~zcp.workflow.render.render_status`). It is
+:func:`~zcp.workflow.synthesis.synthesize`, :func:`~zcp.workflow.render.render_status`). It is
 built from live reads by the workflow tools, by hand for walkthroughs (strategy setup, cicd, export)
 and from YAML files by the scenario fixtures and ``zcp preview``.
 
@@ -304,6 +304,8 @@ class StateEnvelope(_Model):
         if self.bootstrap is not None and phase is not Phase.BOOTSTRAP_ACTIVE:
             raise ValueError("bootstrap is only allowed when phase is bootstrap-active")
         session = self.work_session
+        if phase is Phase.DEVELOP_CLOSED_AUTO and session is None:
+            raise ValueError("workSession is required when phase is develop-closed-auto")
         if session is not None:
             unknown = sorted(set(session.services) - set(hosts))
             if unknown:

@@ -4,7 +4,7 @@ The index stores each atom's axes as keyword fields, with :data:`~zcp.axes.ANY_V
 the atom leaves empty. The query is the synthesizer's rule in index terms: every envelope-wide axis
 holds (its value or ``_any``), and either the atom is service-agnostic (every per-service axis is
 ``_any``) or one candidate service satisfies every per-service axis. The test suite proves that
-this selects exactly the atoms :func:`~zcp.workflow.synthesize.synthesize` renders.
+this selects exactly the atoms :func:`~zcp.workflow.synthesis.synthesize` renders.
 """
 
 from __future__ import annotations

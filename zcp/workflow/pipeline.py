@@ -8,7 +8,7 @@ from zcp.workflow.atoms import AtomSet
 from zcp.workflow.envelope import StateEnvelope
 from zcp.workflow.plan import Plan, build_plan
 from zcp.workflow.render import render_status
-from zcp.workflow.synthesize import MatchedRender, join_guidance, synthesize
+from zcp.workflow.synthesis import MatchedRender, join_guidance, synthesize
 
 __all__ = ["StatusReport", "status_report"]
 
