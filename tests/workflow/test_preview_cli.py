@@ -87,6 +87,13 @@ def test_an_unknown_scenario_fails_with_a_suggestion(capsys: Capture) -> None:
     assert "hint: Did you mean idle-empty" in err
 
 
+def test_without_a_scenario_folder_a_name_cannot_be_resolved(capsys: Capture, tmp_path: Path) -> None:
+    code, _, err = run(capsys, "idle-empty", "--scenarios", str(tmp_path / "missing"))
+    assert code == 1
+    assert "no scenario folder was found" in err
+    assert "--scenarios DIR" in err
+
+
 def test_an_invalid_envelope_file_names_the_field(capsys: Capture, tmp_path: Path) -> None:
     envelope = tmp_path / "bad.yaml"
     envelope.write_text("phase: idle\nservices:\n  - {hostname: app, mood: happy}\n", encoding="utf-8")

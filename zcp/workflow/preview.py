@@ -170,6 +170,12 @@ def find_scenario(target: str, scenarios: Sequence[Scenario]) -> Scenario:
     for scenario in scenarios:
         if scenario.name == target:
             return scenario
+    if not scenarios:
+        raise InvalidParameter(
+            f"no scenario named {target!r}: no scenario folder was found",
+            suggestion="Scenarios live in a source checkout (tests/workflow/scenarios); pass --scenarios DIR "
+            "or an envelope file.",
+        )
     close = difflib.get_close_matches(target, [s.name for s in scenarios], n=3)
     hint = f"Did you mean {', '.join(close)}?" if close else "`zcp preview --list` shows every scenario."
     raise InvalidParameter(f"no scenario named {target!r}", suggestion=hint)
