@@ -171,9 +171,10 @@ def _adopt_targets(env: StateEnvelope) -> list[JsonValue]:
         }
         if svc.stage_hostname:
             runtime["stageHostname"] = svc.stage_hostname
+        # Existing managed services are listed once, on the first target.
         deps: list[JsonValue] = [
             {"hostname": m.hostname, "type": m.type_version or "<type@version>", "resolution": "EXISTS"}
-            for m in managed
+            for m in (managed if not targets else [])
         ]
         targets.append({"runtime": runtime, "dependencies": deps})
     return targets
