@@ -242,7 +242,7 @@ def _assemble(groups: list[tuple[int, int, str, tuple[str, ...]]]) -> tuple[list
                 if lines and lines[-1] != "":
                     lines.append("")
                 continue
-            lines.append(line.rstrip() if line.lstrip().startswith("#") else line)
+            lines.append(line.rstrip())
         chunks.append(Chunk(start, end, out_start, len(lines), constructs))
     while lines and lines[-1] == "":
         lines.pop()
@@ -298,7 +298,30 @@ def read_edited(text: str, path: str) -> EditedGuide:
         lines.pop(0)
         while lines and not lines[0].strip():
             lines.pop(0)
-    return EditedGuide(" ".join(title.split()), " ".join(description.split()), tuple(lines))
+    return EditedGuide(" ".join(title.split()), " ".join(description.split()), tuple(_normalise(lines)))
+
+
+def _normalise(lines: list[str]) -> list[str]:
+    """The layout the forward transform produces: one blank line between blocks, no trailing spaces."""
+    out: list[str] = []
+    fence: str | None = None
+    for line in lines:
+        marker = _FENCE.match(line)
+        if fence is not None:
+            out.append(line)
+            if _closes(line, marker, fence):
+                fence = None
+            continue
+        if marker:
+            fence = marker.group(1)
+        if not line.strip():
+            if out and out[-1] != "":
+                out.append("")
+            continue
+        out.append(line.rstrip())
+    while out and out[-1] == "":
+        out.pop()
+    return out
 
 
 @dataclass(frozen=True)

@@ -135,10 +135,11 @@ def pull_docs(
     progress.phase(f"listing {source.label}")
     snapshot = source.snapshot(sorted({s.path for s in config.sources}))
     universe = plan_universe(config, snapshot, selected)
-    if not universe.selected:
-        folders = ", ".join(sorted({s.path for s in selected}))
+    if not universe.pages:
+        # Not one page of any source: a wrong --from folder or ref, not an upstream deletion.
+        folders = ", ".join(sorted({s.path for s in config.sources}))
         raise SyncError(
-            f"{source.label} has no pages for {options.group!r} (looked in {folders})",
+            f"{source.label} has no pages for any sync source (looked in {folders})",
             suggestion="Check the source folders in sync/config.yaml and the --from/--ref you gave; "
             "nothing was changed.",
         )
