@@ -404,3 +404,36 @@ def test_the_manifest_is_canonical_json(sync_workspace: SyncWorkspace) -> None:
         "apps/docs/src/components/content/build-process.mdx",
         "apps/docs/static/data.json",
     }
+
+
+class RecordingProgress:
+    def __init__(self) -> None:
+        self.events: list[tuple[str, int | None]] = []
+
+    def phase(self, label: str, total: int | None = None) -> None:
+        self.events.append((label, total))
+
+    def advance(self, amount: int = 1) -> None:
+        self.events.append(("+", amount))
+
+
+def test_progress_reports_each_phase_and_one_step_per_page(sync_workspace: SyncWorkspace) -> None:
+    progress = RecordingProgress()
+    pull_docs(
+        config=sync_workspace.config,
+        source=LocalCheckout(sync_workspace.docs),
+        paths=sync_workspace.paths,
+        options=PullOptions(group="guides"),
+        clock=lambda: FIXED_TIME,
+        progress=progress,
+        rebuild_index=IndexCalls(),
+    )
+    phases = [(label.split()[0], total) for label, total in progress.events if label != "+"]
+    assert phases == [
+        ("listing", None),
+        ("downloading", 3),
+        ("converting", 3),
+        ("writing", 3),
+        ("indexing", None),
+    ]
+    assert sum(1 for label, _ in progress.events if label == "+") == 6
