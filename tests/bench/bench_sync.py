@@ -1,0 +1,156 @@
+"""Docs sync speed: a full pull of ~300 pages from a local checkout, and incremental re-pulls.
+
+Uses a real checkout of zeropsio/docs when one is at ``.bench/zeropsio-docs`` (``git clone --depth 1
+https://github.com/zeropsio/docs .bench/zeropsio-docs``), else a generated 300-page tree that uses the
+same constructs. The corpus is a copy of this repository's hand-written corpus, so the index rebuild
+is as large as a real one.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+from tests.bench import Report
+from zcp.knowledge.index import ensure_index
+from zcp.knowledge.paths import KnowledgePaths
+from zcp.sync.docs_pull import PullOptions, PullReport, pull_docs
+from zcp.sync.docs_source import LocalCheckout
+from zcp.sync.sync_config import load_sync_config
+
+REPO = Path(__file__).resolve().parents[2]
+REAL_DOCS = REPO / ".bench" / "zeropsio-docs"
+RUNTIMES = ["nodejs", "php", "python", "go", "java", "dotnet", "rust", "bun", "deno", "elixir", "gleam", "nginx"]
+SERVICES = ["postgresql", "mariadb", "valkey", "keydb", "kafka", "nats", "typesense", "meilisearch"]
+TOPICS = ["build-process", "deploy-process", "scaling", "logs", "env-variables", "controls", "upgrade", "create"]
+
+
+def _copy_real(target: Path) -> str:
+    for part in ("apps/docs/content", "apps/docs/src/components/content"):
+        shutil.copytree(REAL_DOCS / part, target / part)
+    (target / "apps/docs/static").mkdir(parents=True)
+    shutil.copy2(REAL_DOCS / "apps/docs/static/data.json", target / "apps/docs/static/data.json")
+    return "zeropsio/docs checkout"
+
+
+def _page(title: str, body: str) -> str:
+    return f'---\ntitle: "{title}"\ndescription: "About {title.lower()} on Zerops."\n---\n\n{body}'
+
+
+def _synthetic(target: Path) -> str:
+    """300 pages: runtime how-tos through a shared partial, service pages with tables, guides."""
+    content = target / "apps/docs/content"
+    partial = target / "apps/docs/src/components/content/topic.mdx"
+    partial.parent.mkdir(parents=True)
+    partial.write_text(
+        "import { Var } from '@site/src/components/content/var';\n\n"
+        '## How <Var name="svc" /> handles it\n\n'
+        + "".join(
+            f"Paragraph {n} about <Var name=\"svc\" /> with a [link](/features/scaling) and `code`.\n\n"
+            for n in range(12)
+        )
+        + ":::tip\nKeep an eye on the logs.\n:::\n",
+        encoding="utf-8",
+    )
+    (target / "apps/docs/static").mkdir(parents=True)
+    (target / "apps/docs/static/data.json").write_text('{"alpine": {"default": "Alpine Linux"}}', encoding="utf-8")
+    pages = 0
+    for runtime in RUNTIMES:
+        for topic in TOPICS + ["faq", "customize-runtime", "shared-storage", "filebrowser", "build-pipeline", "trigger"]:
+            body = (
+                "import { SetVar } from '@site/src/components/content/var';\n"
+                "import Topic from '@site/src/components/content/topic.mdx';\n\n"
+                f'<SetVar name="svc" value="{runtime}" />\n\n<Topic />\n'
+            )
+            path = content / runtime / "how-to" / f"{topic}.mdx"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(_page(f"{runtime} {topic}", body), encoding="utf-8")
+            pages += 1
+    for service in SERVICES:
+        for topic in ["overview", "connect", "scale", "backup", "manage", "create"]:
+            rows = "".join(f"<tr><td><b>row {n}</b></td><td><code>{service}@{n}</code></td></tr>\n" for n in range(20))
+            body = f"Intro to {service}.\n\n<table>\n<tr><th>Name</th><th>Type</th></tr>\n{rows}</table>\n"
+            path = content / service / f"{topic}.mdx"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(_page(f"{service} {topic}", body), encoding="utf-8")
+            pages += 1
+    n = 0
+    while pages < 300:
+        body = "".join(f"## Part {k}\n\nText for part {k} of guide {n}.\n\n```yaml\nkey: {k}\n```\n\n" for k in range(8))
+        (content / "guides").mkdir(parents=True, exist_ok=True)
+        (content / "guides" / f"guide-{n:03d}.mdx").write_text(_page(f"Guide {n}", body), encoding="utf-8")
+        pages += 1
+        n += 1
+    return "synthetic tree"
+
+
+def _workspace(root: Path) -> KnowledgePaths:
+    corpus = root / "corpus"
+    for folder in sorted((REPO / "corpus").iterdir()):
+        if folder.is_dir() and folder.name not in ("guides", "decisions"):
+            shutil.copytree(folder, corpus / folder.name)
+    (corpus / "guides").mkdir(parents=True, exist_ok=True)
+    (corpus / "decisions").mkdir(parents=True, exist_ok=True)
+    (root / "sync").mkdir()
+    return KnowledgePaths(corpus, root / "sync" / "manifest.json", root / "index", from_checkout=False)
+
+
+def _timed_pull(paths: KnowledgePaths, docs: Path, *, index: bool) -> tuple[float, PullReport]:
+    config = load_sync_config(REPO / "sync" / "config.yaml")
+
+    def rebuild() -> str:
+        ix, status = ensure_index(paths)
+        ix.close()
+        return status.action
+
+    start = time.perf_counter()
+    report = pull_docs(
+        config=config,
+        source=LocalCheckout(docs),
+        paths=paths,
+        options=PullOptions(),
+        clock=lambda: datetime(2026, 1, 1, tzinfo=UTC),
+        rebuild_index=rebuild if index else None,
+    )
+    return time.perf_counter() - start, report
+
+
+def _touch_one_page(docs: Path, n: int) -> None:
+    pages = sorted((docs / "apps/docs/content").rglob("*.mdx"))
+    page = next(p for p in pages if "/guides/" in p.as_posix())
+    page.write_text(page.read_text(encoding="utf-8") + f"\nEdited {n}.\n", encoding="utf-8")
+
+
+def run(report: Report) -> None:
+    with tempfile.TemporaryDirectory(prefix="zcp-bench-sync-") as tmp:
+        root = Path(tmp)
+        docs = root / "docs"
+        origin = _copy_real(docs) if (REAL_DOCS / "apps/docs/content").is_dir() else _synthetic(docs)
+
+        # The sync alone (list, convert, validate, stage, swap, manifest), then again with the index.
+        bare = _workspace(root / "bare")
+        seconds, pulled = _timed_pull(bare, docs, index=False)
+        report.note(f"source: {origin}; {len(pulled.outcomes)} pages pulled, {len(pulled.notices)} notices")
+        report.figure("full pull, sync only (no index)", seconds, "s")
+
+        paths = _workspace(root / "full")
+        seconds, _ = _timed_pull(paths, docs, index=True)
+        report.figure(f"full pull of {len(pulled.outcomes)} pages incl. index rebuild", seconds, "s", target=5.0)
+
+        samples = []
+        for n in range(3):
+            _touch_one_page(docs, n)
+            seconds, repull = _timed_pull(paths, docs, index=True)
+            report.require(len(repull.changed) == 1, f"one changed page, got {len(repull.changed)}")
+            samples.append(seconds)
+        report.figure("re-pull with one changed page incl. index (median of 3)", sorted(samples)[1], "s", target=1.0)
+
+        seconds, idle = _timed_pull(bare, docs, index=False)
+        report.figure("re-pull with one changed page, sync only", seconds, "s")
+        report.require(len(idle.changed) == 1, "the bare workspace sees the same single change")
+        seconds, idle = _timed_pull(bare, docs, index=False)
+        report.figure("re-pull with no change, sync only", seconds, "s")
+        report.require(not idle.changed, "an unchanged source changes nothing")
