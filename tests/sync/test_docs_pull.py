@@ -11,7 +11,7 @@ from tests.plugins.github import FIXED_TIME, FakeGitHub, FakeRepo, SyncWorkspace
 from zcp.errors import ConfigError, IndexUnavailable, SyncError
 from zcp.knowledge.corpus import load_corpus
 from zcp.knowledge.index import ensure_index
-from zcp.sync.docs_pull import PullOptions, PullReport, Status, pull_docs
+from zcp.sync.docs_pull import PullOptions, PullReport, Status, pull_docs, pull_lock
 from zcp.sync.docs_source import DocsSource, LocalCheckout
 from zcp.sync.github_source import GitHubAccess, GitHubSource
 
@@ -437,3 +437,10 @@ def test_progress_reports_each_phase_and_one_step_per_page(sync_workspace: SyncW
         ("indexing", None),
     ]
     assert sum(1 for label, _ in progress.events if label == "+") == 6
+
+
+def test_a_second_pull_while_one_is_writing_is_refused(sync_workspace: SyncWorkspace) -> None:
+    with pull_lock(sync_workspace.paths.corpus_dir), pytest.raises(SyncError) as caught:
+        pull(sync_workspace)
+    assert "another `zcp sync pull`" in caught.value.message
+    assert statuses(pull(sync_workspace)) == dict.fromkeys(ALL_PAGES, Status.CREATED)

@@ -11,7 +11,9 @@ without ``force``.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -131,6 +133,44 @@ def pull_docs(
 ) -> PullReport:
     """Pull the selected source group into the corpus (see the module docstring)."""
     progress = progress or _Silent()
+    if options.dry_run:
+        return _pull(config, source, paths, options, clock, progress, rebuild_index)
+    with pull_lock(paths.corpus_dir):
+        return _pull(config, source, paths, options, clock, progress, rebuild_index)
+
+
+@contextmanager
+def pull_lock(corpus_dir: Path) -> Iterator[None]:
+    """One pull at a time per corpus (an advisory lock on the corpus folder; POSIX only)."""
+    try:
+        import fcntl
+    except ImportError:  # Windows: no advisory locks; pulls are rare enough
+        yield
+        return
+    corpus_dir.mkdir(parents=True, exist_ok=True)
+    fd = os.open(corpus_dir, os.O_RDONLY)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise SyncError(
+                f"another `zcp sync pull` is writing {corpus_dir}",
+                suggestion="Wait for it to finish, then run the command again.",
+            ) from None
+        yield
+    finally:
+        os.close(fd)
+
+
+def _pull(
+    config: SyncConfig,
+    source: DocsSource,
+    paths: KnowledgePaths,
+    options: PullOptions,
+    clock: Callable[[], datetime],
+    progress: PullProgress,
+    rebuild_index: Callable[[], str] | None,
+) -> PullReport:
     selected = config.select(options.group)
     progress.phase(f"listing {source.label}")
     snapshot = source.snapshot(sorted({s.path for s in config.sources}))
