@@ -13,6 +13,7 @@ from zcp.platform.client import ZeropsClient
 from zcp.platform.logs import LogQuery
 from zcp.platform.polling import PollProgress, PollResult, PollSchedule, ProcessPoller
 from zcp.platform.retry import RetryPolicy
+from zcp.platform.snapshot import ProjectSnapshot, read_snapshot
 
 __all__ = [
     "BuildPoller",
@@ -23,9 +24,11 @@ __all__ = [
     "PollResult",
     "PollSchedule",
     "ProcessPoller",
+    "ProjectSnapshot",
     "RetryPolicy",
     "SecretToken",
     "ZeropsClient",
     "build_status",
     "latest_build",
+    "read_snapshot",
 ]

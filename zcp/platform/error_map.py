@@ -216,7 +216,7 @@ def _describe(status: int, body: ErrorBody) -> str:
         parts.append(body.code)
     text = f"{' '.join(parts)}"
     if body.message:
-        text += f": {body.message}"
+        text += f": {body.message.rstrip('.')}"
     elif body.excerpt:
         text += f": {body.excerpt}"
     return text
