@@ -17,15 +17,41 @@ from pathlib import Path
 from tests.bench import Report
 from zcp.knowledge.index import ensure_index
 from zcp.knowledge.paths import KnowledgePaths
+from zcp.sync.doc_transform import MdxSettings, markdown_to_mdx, mdx_to_markdown, read_edited
 from zcp.sync.docs_pull import PullOptions, PullReport, pull_docs
-from zcp.sync.docs_source import LocalCheckout
+from zcp.sync.docs_source import LocalCheckout, SnapshotLoader
+from zcp.sync.mdx_render import LinkMap
+from zcp.sync.pull_plan import plan_universe
 from zcp.sync.sync_config import load_sync_config
 
 REPO = Path(__file__).resolve().parents[2]
 REAL_DOCS = REPO / ".bench" / "zeropsio-docs"
-RUNTIMES = ["nodejs", "php", "python", "go", "java", "dotnet", "rust", "bun", "deno", "elixir", "gleam", "nginx"]
+RUNTIMES = [
+    "nodejs",
+    "php",
+    "python",
+    "go",
+    "java",
+    "dotnet",
+    "rust",
+    "bun",
+    "deno",
+    "elixir",
+    "gleam",
+    "nginx",
+]
 SERVICES = ["postgresql", "mariadb", "valkey", "keydb", "kafka", "nats", "typesense", "meilisearch"]
-TOPICS = ["build-process", "deploy-process", "scaling", "logs", "env-variables", "controls", "upgrade", "create"]
+EXTRA_TOPICS = ["faq", "customize-runtime", "shared-storage", "filebrowser", "build-pipeline", "trigger"]
+TOPICS = [
+    "build-process",
+    "deploy-process",
+    "scaling",
+    "logs",
+    "env-variables",
+    "controls",
+    "upgrade",
+    "create",
+]
 
 
 def _copy_real(target: Path) -> str:
@@ -49,17 +75,19 @@ def _synthetic(target: Path) -> str:
         "import { Var } from '@site/src/components/content/var';\n\n"
         '## How <Var name="svc" /> handles it\n\n'
         + "".join(
-            f"Paragraph {n} about <Var name=\"svc\" /> with a [link](/features/scaling) and `code`.\n\n"
+            f'Paragraph {n} about <Var name="svc" /> with a [link](/features/scaling) and `code`.\n\n'
             for n in range(12)
         )
         + ":::tip\nKeep an eye on the logs.\n:::\n",
         encoding="utf-8",
     )
     (target / "apps/docs/static").mkdir(parents=True)
-    (target / "apps/docs/static/data.json").write_text('{"alpine": {"default": "Alpine Linux"}}', encoding="utf-8")
+    (target / "apps/docs/static/data.json").write_text(
+        '{"alpine": {"default": "Alpine Linux"}}', encoding="utf-8"
+    )
     pages = 0
     for runtime in RUNTIMES:
-        for topic in TOPICS + ["faq", "customize-runtime", "shared-storage", "filebrowser", "build-pipeline", "trigger"]:
+        for topic in [*TOPICS, *EXTRA_TOPICS]:
             body = (
                 "import { SetVar } from '@site/src/components/content/var';\n"
                 "import Topic from '@site/src/components/content/topic.mdx';\n\n"
@@ -71,7 +99,9 @@ def _synthetic(target: Path) -> str:
             pages += 1
     for service in SERVICES:
         for topic in ["overview", "connect", "scale", "backup", "manage", "create"]:
-            rows = "".join(f"<tr><td><b>row {n}</b></td><td><code>{service}@{n}</code></td></tr>\n" for n in range(20))
+            rows = "".join(
+                f"<tr><td><b>row {n}</b></td><td><code>{service}@{n}</code></td></tr>\n" for n in range(20)
+            )
             body = f"Intro to {service}.\n\n<table>\n<tr><th>Name</th><th>Type</th></tr>\n{rows}</table>\n"
             path = content / service / f"{topic}.mdx"
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -79,7 +109,9 @@ def _synthetic(target: Path) -> str:
             pages += 1
     n = 0
     while pages < 300:
-        body = "".join(f"## Part {k}\n\nText for part {k} of guide {n}.\n\n```yaml\nkey: {k}\n```\n\n" for k in range(8))
+        body = "".join(
+            f"## Part {k}\n\nText for part {k} of guide {n}.\n\n```yaml\nkey: {k}\n```\n\n" for k in range(8)
+        )
         (content / "guides").mkdir(parents=True, exist_ok=True)
         (content / "guides" / f"guide-{n:03d}.mdx").write_text(_page(f"Guide {n}", body), encoding="utf-8")
         pages += 1
@@ -138,7 +170,9 @@ def run(report: Report) -> None:
 
         paths = _workspace(root / "full")
         seconds, _ = _timed_pull(paths, docs, index=True)
-        report.figure(f"full pull of {len(pulled.outcomes)} pages incl. index rebuild", seconds, "s", target=5.0)
+        report.figure(
+            f"full pull of {len(pulled.outcomes)} pages incl. index rebuild", seconds, "s", target=5.0
+        )
 
         samples = []
         for n in range(3):
@@ -146,7 +180,9 @@ def run(report: Report) -> None:
             seconds, repull = _timed_pull(paths, docs, index=True)
             report.require(len(repull.changed) == 1, f"one changed page, got {len(repull.changed)}")
             samples.append(seconds)
-        report.figure("re-pull with one changed page incl. index (median of 3)", sorted(samples)[1], "s", target=1.0)
+        report.figure(
+            "re-pull with one changed page incl. index (median of 3)", sorted(samples)[1], "s", target=1.0
+        )
 
         seconds, idle = _timed_pull(bare, docs, index=False)
         report.figure("re-pull with one changed page, sync only", seconds, "s")
@@ -154,3 +190,30 @@ def run(report: Report) -> None:
         seconds, idle = _timed_pull(bare, docs, index=False)
         report.figure("re-pull with no change, sync only", seconds, "s")
         report.require(not idle.changed, "an unchanged source changes nothing")
+
+        start = time.perf_counter()
+        failures = _round_trip_failures(docs)
+        report.figure("pull -> push round trip of every page", time.perf_counter() - start, "s")
+        report.require(not failures, f"pages whose MDX does not come back byte for byte: {failures[:5]}")
+
+
+def _round_trip_failures(docs: Path) -> list[str]:
+    """Pages whose converted markdown, merged back unedited, is not the original MDX."""
+    config = load_sync_config(REPO / "sync" / "config.yaml")
+    source = LocalCheckout(docs)
+    snapshot = source.snapshot(sorted({s.path for s in config.sources}))
+    universe = plan_universe(config, snapshot, tuple(config.sources))
+    links = LinkMap(config.upstream.content_root, config.upstream.site_url, universe.link_targets())
+    settings = MdxSettings(import_roots=config.mdx.import_roots)
+    loader = SnapshotLoader(source, snapshot)
+    failures = []
+    for page in universe.pages:
+        original = (docs / page.upstream_path).read_text(encoding="utf-8")
+        pulled = mdx_to_markdown(
+            original, path=page.upstream_path, tags=(), loader=loader, links=links, settings=settings
+        )
+        edited = read_edited(pulled.markdown, page.corpus_path)
+        back = markdown_to_mdx(edited, original=original, pulled=pulled, link_back=lambda _: None)
+        if back.mdx != original:
+            failures.append(page.upstream_path)
+    return failures
