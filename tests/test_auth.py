@@ -201,3 +201,34 @@ async def test_a_rejected_token_is_auth_token_expired_naming_where_it_came_from(
             await discover_project(client, sandbox.credentials("revoked-token-1234567"))
     assert "ZCP_API_KEY" in caught.value.message
     assert "revoked-token-1234567" not in str(caught.value)
+
+
+@pytest.mark.anyio
+@pytest.mark.sandbox(seed="standard")
+async def test_connect_opens_a_client_for_the_discovered_project(sandbox: SandboxHandle) -> None:
+    from zcp.auth import connect
+
+    async with connect(sandbox.settings()) as connection:
+        assert connection is not None
+        assert connection.project.name == "demo"
+        assert not connection.runtime.in_container
+        services = await connection.client.list_services(connection.project.id)
+    assert {s.name for s in services} >= {"appdev", "db"}
+
+
+@pytest.mark.anyio
+async def test_connect_without_any_token_yields_none(zcli_data_dir: Path) -> None:
+    from zcp.auth import connect
+
+    async with connect(Settings(zcli_data_dir=zcli_data_dir)) as connection:
+        assert connection is None
+
+
+@pytest.mark.anyio
+@pytest.mark.sandbox(seed="standard")
+async def test_connect_with_a_wrong_token_fails_loudly(sandbox: SandboxHandle) -> None:
+    from zcp.auth import connect
+
+    with pytest.raises(AuthTokenExpired):
+        async with connect(sandbox.settings(api_key="wrong-token-123456")):
+            pass

@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from zcp.config import DEFAULT_API_HOST, DEFAULT_REGION, Settings
 from zcp.errors import (
@@ -29,11 +31,19 @@ from zcp.errors import (
 from zcp.platform.api import SecretToken, normalize_base_url
 from zcp.platform.client import ZeropsClient
 from zcp.platform.models import Project, UserInfo
+from zcp.runtime import RuntimeInfo, detect_runtime
+
+if TYPE_CHECKING:
+    import httpx
+
+    from zcp.platform.retry import RetryPolicy
 
 __all__ = [
     "Credentials",
     "Discovery",
+    "PlatformConnection",
     "auth_required_error",
+    "connect",
     "discover_project",
     "resolve_credentials",
     "zcli_data_file",
@@ -201,3 +211,44 @@ async def discover_project(
             details={"projects": [{"id": p.id, "name": p.name} for p in projects]},
         )
     return Discovery(project=projects[0], client_id=client_id, user=user)
+
+
+@dataclass(frozen=True)
+class PlatformConnection:
+    """Everything platform tools need: a live client, the managed project, and where zcp runs."""
+
+    client: ZeropsClient
+    project: Project
+    client_id: str
+    user: UserInfo
+    credentials: Credentials
+    runtime: RuntimeInfo
+
+
+@asynccontextmanager
+async def connect(
+    settings: Settings,
+    *,
+    retry: RetryPolicy | None = None,
+    transport: httpx.AsyncBaseTransport | None = None,
+) -> AsyncIterator[PlatformConnection | None]:
+    """Resolve credentials, open a client and discover the project; ``None`` when no token is configured.
+
+    Wrong credentials raise (ConfigError, AuthTokenExpired, TokenNoProject, TokenMultiProject,
+    NetworkError…) so ``zcp serve`` can fail at start-up; the client closes when the block ends.
+    """
+    credentials = resolve_credentials(settings)
+    if credentials is None:
+        yield None
+        return
+    async with ZeropsClient.open(settings, credentials, retry=retry, transport=transport) as client:
+        runtime = detect_runtime(settings)
+        found = await discover_project(client, credentials)
+        yield PlatformConnection(
+            client=client,
+            project=found.project,
+            client_id=found.client_id,
+            user=found.user,
+            credentials=credentials,
+            runtime=runtime,
+        )

@@ -8,6 +8,7 @@ stdout is fine here.
 from __future__ import annotations
 
 import argparse
+import sys
 from typing import Any
 
 from zcp.errors import InvalidParameter
@@ -48,7 +49,7 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
 
 
 def _usage(parser: argparse.ArgumentParser) -> int:
-    parser.print_help()
+    parser.print_help(sys.stderr)
     return 2
 
 
