@@ -169,3 +169,14 @@ def test_sync_without_an_action_is_a_usage_error(capsys: pytest.CaptureFixture[s
     with pytest.raises(SystemExit) as caught:
         main(["sync"])
     assert caught.value.code == 2
+
+
+def test_without_a_config_beside_the_manifest_the_checkouts_configuration_is_used(
+    sync_workspace: SyncWorkspace,
+) -> None:
+    from zcp.sync.cli import default_config_file
+
+    assert default_config_file(sync_workspace.paths) == DEFAULT_SYNC_CONFIG
+    beside = sync_workspace.paths.manifest_file.parent / "config.yaml"
+    beside.write_text("sources: []\n", encoding="utf-8")
+    assert default_config_file(sync_workspace.paths) == beside

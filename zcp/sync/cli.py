@@ -67,12 +67,25 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
 def _context(args: argparse.Namespace) -> tuple[Settings, KnowledgePaths, SyncConfig]:
     from zcp.config import load_settings
     from zcp.knowledge.paths import resolve_paths
-    from zcp.sync.sync_config import DEFAULT_CONFIG_NAME, load_sync_config
+    from zcp.sync.sync_config import load_sync_config
 
     settings = load_settings()
     paths = resolve_paths(settings)
-    config_file = args.config or paths.manifest_file.parent / DEFAULT_CONFIG_NAME
-    return settings, paths, load_sync_config(config_file)
+    return settings, paths, load_sync_config(args.config or default_config_file(paths))
+
+
+def default_config_file(paths: KnowledgePaths) -> Path:
+    """``config.yaml`` beside the manifest, else the checkout's or the installed package's."""
+    from zcp.knowledge.paths import checkout_root
+    from zcp.sync.sync_config import DEFAULT_CONFIG_NAME
+
+    root = checkout_root()
+    candidates = [
+        paths.manifest_file.parent / DEFAULT_CONFIG_NAME,
+        *([root / "sync" / DEFAULT_CONFIG_NAME] if root is not None else []),
+        Path(__file__).resolve().parent.parent / "_sync" / DEFAULT_CONFIG_NAME,
+    ]
+    return next((c for c in candidates if c.is_file()), candidates[0])
 
 
 def _pull(args: argparse.Namespace) -> int:
