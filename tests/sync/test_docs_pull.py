@@ -444,3 +444,16 @@ def test_a_second_pull_while_one_is_writing_is_refused(sync_workspace: SyncWorks
         pull(sync_workspace)
     assert "another `zcp sync pull`" in caught.value.message
     assert statuses(pull(sync_workspace)) == dict.fromkeys(ALL_PAGES, Status.CREATED)
+
+
+def test_pages_of_a_source_dropped_from_the_configuration_are_removed_by_a_pull_of_all(
+    sync_workspace: SyncWorkspace,
+) -> None:
+    pull(sync_workspace)
+    sync_workspace.config = sync_workspace.config.model_copy(
+        update={"sources": [s for s in sync_workspace.config.sources if s.name != "features"]}
+    )
+    assert "guides/features/env-variables.md" not in statuses(pull(sync_workspace, group="guides"))
+    assert sync_workspace.corpus_file("guides/features/env-variables.md").exists()
+    assert statuses(pull(sync_workspace))["guides/features/env-variables.md"] is Status.REMOVED
+    assert not sync_workspace.corpus_file("guides/features/env-variables.md").exists()

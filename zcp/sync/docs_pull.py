@@ -185,8 +185,8 @@ def _pull(
         )
     manifest = read_manifest(paths.manifest_file)
     work = _plan(config, source, snapshot, universe, manifest, paths.corpus_dir, options, clock, progress)
-    names = frozenset(s.name for s in selected)
-    kept_entries = {k: v for k, v in manifest.files.items() if v.source not in names}
+    scope = pull_scope(config, options, manifest)
+    kept_entries = {k: v for k, v in manifest.files.items() if v.source not in scope}
     files = {**kept_entries, **work.entries}
     new_manifest = Manifest(
         version=1, repo=config.upstream.repo, ref=snapshot.ref, files=dict(sorted(files.items()))
@@ -267,7 +267,7 @@ def _plan(
         progress.advance()
 
     wanted = {p.corpus_path for p in universe.selected}
-    names = frozenset(p.source.name for p in universe.selected) | frozenset(options_sources(config, options))
+    names = pull_scope(config, options, manifest)
     for corpus_path, entry in sorted(manifest.files.items()):
         if corpus_path in wanted or entry.source not in names:
             continue
@@ -285,8 +285,17 @@ def _plan(
     return work
 
 
-def options_sources(config: SyncConfig, options: PullOptions) -> list[str]:
-    return [s.name for s in config.select(options.group)]
+def pull_scope(config: SyncConfig, options: PullOptions, manifest: Manifest) -> frozenset[str | None]:
+    """Sources whose manifest entries this pull owns (and may remove).
+
+    ``all`` also owns entries of sources no longer in the configuration, so renaming or dropping a
+    source cleans up after it.
+    """
+    names: set[str | None] = {s.name for s in config.select(options.group)}
+    if options.group == "all":
+        known = {s.name for s in config.sources}
+        names |= {e.source for e in manifest.files.values() if e.source not in known}
+    return frozenset(names)
 
 
 def convert_page(
