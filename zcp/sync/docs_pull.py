@@ -201,7 +201,7 @@ def _pull(
     )
     if options.dry_run:
         return report
-    index = _commit(paths, work.writes, new_manifest, manifest, progress, rebuild_index)
+    index = _commit(paths, work.writes, new_manifest, progress, rebuild_index)
     return PullReport(report.source, report.commit, report.outcomes, report.notices, False, index)
 
 
@@ -383,7 +383,6 @@ def _commit(
     paths: KnowledgePaths,
     writes: dict[str, str | None],
     manifest: Manifest,
-    previous: Manifest,
     progress: PullProgress,
     rebuild_index: Callable[[], str] | None,
 ) -> str:
