@@ -138,3 +138,13 @@ def test_an_unknown_repository_is_a_not_found_error(
     with pytest.raises(SyncError) as caught:
         source(github_access).snapshot([GUIDES])
     assert "404" in caught.value.message and "zeropsio/docs" in caught.value.message
+
+
+def test_the_fake_serves_the_contents_api_for_files_and_folders(
+    docs_repo: FakeRepo, github_access: GitHubAccess
+) -> None:
+    repo = source(github_access).repository
+    listing = repo.get_contents(GUIDES, ref="main")
+    assert [c.name for c in listing] == ["backup-basics.mdx", "choose-cache-store.mdx", "deploy-flow.mdx"]
+    page = repo.get_contents(f"{GUIDES}/backup-basics.mdx", ref="main")
+    assert page.decoded_content == docs_repo.files_at("main")[f"{GUIDES}/backup-basics.mdx"]
