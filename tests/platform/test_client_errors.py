@@ -19,6 +19,7 @@ from zcp.errors import (
     AuthTokenExpired,
     NetworkError,
     PermissionDenied,
+    ZcpError,
 )
 from zcp.platform import RetryPolicy, ZeropsClient
 from zcp.platform.retry import RetryPolicy as Policy
@@ -297,3 +298,36 @@ async def test_the_api_host_may_be_given_without_a_scheme() -> None:
         client = ZeropsClient(http, base_url="api.app-prg1.zerops.io/", token="tok-1234567890")
         await client.get_user_info()
     assert seen == ["https://api.app-prg1.zerops.io/api/rest/public/user/info"]
+
+
+@pytest.mark.sandbox(seed="standard")
+@pytest.mark.parametrize(
+    ("status", "route", "expected"),
+    [
+        (401, "get_service", "AUTH_TOKEN_EXPIRED"),
+        (403, "get_service", "PERMISSION_DENIED"),
+        (404, "get_service", "SERVICE_NOT_FOUND"),
+        (404, "get_process", "PROCESS_NOT_FOUND"),
+        (502, "get_service", "API_ERROR"),
+        (429, "get_process", "API_RATE_LIMITED"),
+    ],
+)
+async def test_injected_statuses_map_like_real_ones(
+    platform_client: ZeropsClient, sandbox: SandboxHandle, status: int, route: str, expected: str
+) -> None:
+    sandbox.fault(route, status=status)
+    call = platform_client.get_service if route == "get_service" else platform_client.get_process
+    with pytest.raises(ZcpError) as caught:
+        await call("anything")
+    assert caught.value.code == expected
+
+
+@pytest.mark.sandbox(seed="standard")
+async def test_an_intermittently_failing_endpoint_is_ridden_out_by_read_retries(
+    platform_client: ZeropsClient, sandbox: SandboxHandle
+) -> None:
+    sandbox.fault("get_project", status=503, error_rate=0.3)
+    project_id = sandbox.project().id
+    for _ in range(10):
+        assert (await platform_client.get_project(project_id)).id == project_id
+    assert sandbox.hits("get_project") > 10

@@ -147,8 +147,16 @@ class FaultInjector:
     def __init__(self, seed: int = 0) -> None:
         self._lock = threading.Lock()
         self._rules: dict[str, _Active] = {}
+        self._seed = seed
         self._rng = random.Random(seed)
         self._counter = 0
+
+    def reset(self) -> None:
+        """Remove every rule and restart the random sequence (same seed, same decisions)."""
+        with self._lock:
+            self._rules.clear()
+            self._rng = random.Random(self._seed)
+            self._counter = 0
 
     def add(self, rule: FaultRule) -> FaultRule:
         """Install ``rule``; returns it with its assigned ``id``."""

@@ -100,7 +100,7 @@ class Sandbox:
             self.state = SandboxState()
             self.ids = IdFactory(self.seed)
             self.events = Scheduler()
-            self.faults.clear()
+            self.faults.reset()
             self.requests.clear()
             self.scenario = scenario
             if scenario:
