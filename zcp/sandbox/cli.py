@@ -64,6 +64,7 @@ def run_scenarios(args: argparse.Namespace) -> int:
 def run_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from zcp.sandbox.app import DEFAULT_EXTENSIONS
     from zcp.sandbox.clock import SystemClock
     from zcp.sandbox.faults import FaultRule
     from zcp.sandbox.sandbox import DEFAULT_TOKEN, Sandbox
@@ -101,15 +102,9 @@ def run_serve(args: argparse.Namespace) -> int:
     print(f"export ZCP_API_KEY={token}")
     print(f"# read-only token: {token}{READ_ONLY_SUFFIX}   control API: {url}/_sandbox/health")
     print("# press Ctrl-C to stop", flush=True)
-    server = uvicorn.Server(uvicorn_config(sandbox, _extensions(), log_level="warning"))
+    server = uvicorn.Server(uvicorn_config(sandbox, DEFAULT_EXTENSIONS, log_level="warning"))
     try:
         server.run(sockets=[sock])
     finally:
         sock.close()
     return 0
-
-
-def _extensions() -> Any:
-    from zcp.sandbox.app import DEFAULT_EXTENSIONS
-
-    return DEFAULT_EXTENSIONS

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import random
 import threading
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, replace
 from typing import Any, Final
 
 _DEFAULT_CODES: Final = {
@@ -218,14 +218,3 @@ class FaultInjector:
                 slow_body=slow,
                 rule_ids=tuple(fired),
             )
-
-
-@dataclass
-class FaultSet:
-    """Rules given at start-up (parsed from ``--fault`` options)."""
-
-    rules: list[FaultRule] = field(default_factory=list)
-
-    def install(self, injector: FaultInjector) -> None:
-        for rule in self.rules:
-            injector.add(rule)

@@ -11,7 +11,7 @@ without code (plus the build-less ``NONE`` app version) or ``READY_TO_DEPLOY`` u
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Final, TypeGuard
@@ -445,7 +445,7 @@ def _new_service(sandbox: Sandbox, project: Project, planned: PlannedService, no
 
 def _finisher(
     sandbox: Sandbox, service: Service, planned: PlannedService, created: dict[str, Service], *, fresh: bool
-) -> Any:
+) -> Callable[[datetime], None]:
     from zcp.sandbox.builds import placeholder_version
     from zcp.sandbox.lifecycle import apply_subdomain
 

@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any, Final, TypeGuard
 
 from zcp.sandbox.failures import ApiFailure, field_meta, invalid_input
-from zcp.sandbox.model import EnvVar, Grant, Process, Service
+from zcp.sandbox.model import EnvVar, Grant, Process, Project, Service
 from zcp.sandbox.sandbox import Sandbox
 
 #: action → (status while running, status when finished)
@@ -28,7 +28,7 @@ SUBDOMAIN_ENV: Final = "zeropsSubdomain"
 SUBDOMAIN_ENV_DELAY: Final = 1.0
 
 
-def _owner(sandbox: Sandbox, service: Service) -> Any:
+def _owner(sandbox: Sandbox, service: Service) -> Project:
     return sandbox.state.projects[service.project_id]
 
 

@@ -10,7 +10,7 @@ from typing import Any, Final
 
 from zcp.sandbox import builds, envs, exporter, importer, lifecycle, wire
 from zcp.sandbox.failures import ApiFailure, invalid_input
-from zcp.sandbox.routes.base import Call, Endpoint
+from zcp.sandbox.routes.base import Call, Endpoint, Handler
 from zcp.sandbox.search import parse_search, run_search
 
 LOG_ACCESS_SECONDS: Final = 3600
@@ -106,7 +106,7 @@ def get_service(call: Call) -> Any:
     return wire.service(call.sandbox.service(call.user, call.params["serviceStackId"]), detail=True)
 
 
-def _state_change(action: str) -> Any:
+def _state_change(action: str) -> Handler:
     def handler(call: Call) -> Any:
         process = lifecycle.change_state(call.sandbox, call.user, call.params["serviceStackId"], action)
         return wire.process(call.sandbox, process)
@@ -121,7 +121,7 @@ def delete_service(call: Call) -> Any:
     )
 
 
-def _storage(connect: bool) -> Any:
+def _storage(connect: bool) -> Handler:
     def handler(call: Call) -> Any:
         process = lifecycle.shared_storage(
             call.sandbox, call.user, call.params["serviceStackId"], call.body, connect=connect
