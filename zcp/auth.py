@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from zcp.config import DEFAULT_API_HOST, DEFAULT_REGION, Settings
+from zcp.config import DEFAULT_API_HOST, DEFAULT_REGION, Settings, normalize_base_url
 from zcp.errors import (
     AuthRequired,
     AuthTokenExpired,
@@ -28,15 +28,18 @@ from zcp.errors import (
     TokenMultiProject,
     TokenNoProject,
 )
-from zcp.platform.api import SecretToken, normalize_base_url
-from zcp.platform.client import ZeropsClient
-from zcp.platform.models import Project, UserInfo
 from zcp.runtime import RuntimeInfo, detect_runtime
+from zcp.secrets import SecretToken
 
 if TYPE_CHECKING:
     import httpx
 
+    from zcp.platform.client import ZeropsClient
+    from zcp.platform.models import Project, UserInfo
     from zcp.platform.retry import RetryPolicy
+
+# The platform client (httpx, pydantic wire models) loads only when a token exists, so
+# knowledge-only start-up stays fast.
 
 __all__ = [
     "Credentials",
@@ -241,6 +244,8 @@ async def connect(
     if credentials is None:
         yield None
         return
+    from zcp.platform.client import ZeropsClient
+
     async with ZeropsClient.open(settings, credentials, retry=retry, transport=transport) as client:
         runtime = detect_runtime(settings)
         found = await discover_project(client, credentials)

@@ -102,11 +102,12 @@ def _parse_float(name: str, raw: str, *, minimum: float = 0.0) -> float:
     return value
 
 
-def _normalise_host(raw: str) -> str:
-    host = raw.strip().rstrip("/")
-    if not host.startswith(("http://", "https://")):
-        host = "https://" + host
-    return host
+def normalize_base_url(host: str) -> str:
+    """``api.example`` → ``https://api.example``; an explicit ``http://`` (an emulator) is kept."""
+    value = host.strip().rstrip("/")
+    if not value.startswith(("http://", "https://")):
+        value = "https://" + value
+    return value
 
 
 def _path(raw: str | None) -> Path | None:
@@ -144,7 +145,7 @@ def load_settings(env: Mapping[str, str] | None = None, *, cwd: Path | None = No
 
     return Settings(
         api_key=api_key,
-        api_host=_normalise_host(get("ZCP_API_HOST") or DEFAULT_API_HOST),
+        api_host=normalize_base_url(get("ZCP_API_HOST") or DEFAULT_API_HOST),
         region=get("ZCP_REGION") or DEFAULT_REGION,
         zcli_data_dir=_path(get("ZCP_ZCLI_DATA_DIR")),
         xdg_config_home=_path(get("XDG_CONFIG_HOME")),

@@ -64,6 +64,30 @@ def _redact_any(value: Any) -> Any:
     return value
 
 
+class SecretToken:
+    """A bearer token that never prints: ``repr``/``str`` show ``***``; :meth:`reveal` is explicit."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        register_secret(value)
+        self._value = value
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return "SecretToken(***)"
+
+    __str__ = __repr__
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, SecretToken) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(("SecretToken", self._value))
+
+
 class RedactingFilter(logging.Filter):
     """A logging filter that masks registered secrets in the formatted message."""
 

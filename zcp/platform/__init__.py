@@ -7,13 +7,13 @@ is one of :mod:`zcp.errors`.
 
 from __future__ import annotations
 
-from zcp.platform.api import SecretToken
 from zcp.platform.builds import BuildPoller, BuildResult, BuildStatus, build_status, latest_build
 from zcp.platform.client import ZeropsClient
 from zcp.platform.logs import LogQuery
 from zcp.platform.polling import PollProgress, PollResult, PollSchedule, ProcessPoller
 from zcp.platform.retry import RetryPolicy
 from zcp.platform.snapshot import ProjectSnapshot, read_snapshot
+from zcp.secrets import SecretToken
 
 __all__ = [
     "BuildPoller",

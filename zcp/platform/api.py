@@ -19,6 +19,7 @@ import httpx
 from pydantic import BaseModel, ValidationError
 
 from zcp import __version__
+from zcp.config import normalize_base_url
 from zcp.errors import ApiError, ApiTimeout, ZcpError
 from zcp.platform.error_map import (
     CallContext,
@@ -29,7 +30,7 @@ from zcp.platform.error_map import (
     scrub,
 )
 from zcp.platform.retry import Failure, RetryPolicy, parse_retry_after, retry_delay
-from zcp.secrets import register_secret
+from zcp.secrets import SecretToken
 
 logger = logging.getLogger(__name__)
 
@@ -39,38 +40,6 @@ ModelT = TypeVar("ModelT", bound=BaseModel)
 Sleep = Callable[[float], Awaitable[None]]
 
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
-
-
-class SecretToken:
-    """A bearer token that never prints: ``repr``/``str`` show ``***``; :meth:`reveal` is explicit."""
-
-    __slots__ = ("_value",)
-
-    def __init__(self, value: str) -> None:
-        register_secret(value)
-        self._value = value
-
-    def reveal(self) -> str:
-        return self._value
-
-    def __repr__(self) -> str:
-        return "SecretToken(***)"
-
-    __str__ = __repr__
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, SecretToken) and other._value == self._value
-
-    def __hash__(self) -> int:
-        return hash(("SecretToken", self._value))
-
-
-def normalize_base_url(host: str) -> str:
-    """``api.example`` → ``https://api.example``; explicit ``http://`` (an emulator) is kept."""
-    value = host.strip().rstrip("/")
-    if not value.startswith(("http://", "https://")):
-        value = "https://" + value
-    return value
 
 
 class ApiCaller:

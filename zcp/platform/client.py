@@ -21,7 +21,7 @@ import anyio
 import httpx
 
 from zcp.errors import InvalidParameter, ProcessAlreadyTerminal, ServiceNotFound, ZcpError
-from zcp.platform.api import ApiCaller, SecretToken
+from zcp.platform.api import ApiCaller
 from zcp.platform.logs import LogFetcher, LogQuery
 from zcp.platform.models import (
     AppVersion,
@@ -53,6 +53,7 @@ from zcp.platform.requests import (
     ZeropsYamlValidation,
 )
 from zcp.platform.retry import RetryPolicy
+from zcp.secrets import SecretToken
 
 if TYPE_CHECKING:
     from zcp.auth import Credentials
