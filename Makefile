@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 UV     := $(shell command -v uv 2>/dev/null)
 
-.PHONY: run test lint bench snapshots index serve sandbox clean help
+.PHONY: run test lint bench snapshots index serve sandbox sync clean help
 
 help:
 	@echo "make run        start a demo MCP client session against 'zcp serve' (builds the index if needed)"
@@ -16,6 +16,8 @@ help:
 	@echo "make bench      retrieval quality and speed figures (fails on a quality regression)"
 	@echo "make snapshots  re-record snapshots and show the diff for review"
 	@echo "make index      (re)build the knowledge index"
+	@echo "make sandbox    run the local Zerops API emulator"
+	@echo "make sync       pull zeropsio/docs into the corpus"
 
 $(STAMP): pyproject.toml
 ifdef UV
@@ -54,6 +56,12 @@ index: $(STAMP)
 
 serve: $(STAMP)
 	$(BIN)/zcp serve
+
+sandbox: $(STAMP)
+	$(BIN)/zcp sandbox serve
+
+sync: $(STAMP)
+	$(BIN)/zcp sync pull
 
 clean:
 	rm -rf $(VENV) index build dist .mypy_cache .ruff_cache .hypothesis
