@@ -191,6 +191,7 @@ AXES: tuple[Axis, ...] = (
     Axis("buildIntegrations", BuildIntegration, per_service=True),
     Axis("deployStates", DeployState, per_service=True),
     Axis("serviceStatuses", ServiceStatus, per_service=True),
+    Axis("failureClasses", FailureClass, per_service=True),
 )
 
 AXES_BY_KEY: dict[str, Axis] = {axis.key: axis for axis in AXES}

@@ -20,6 +20,7 @@ from zcp.axes import (
     DeployState,
     Environment,
     ExportStatus,
+    FailureClass,
     GitPushState,
     IdleScenario,
     Mode,
@@ -126,6 +127,7 @@ class AtomMeta(_Strict):
     buildIntegrations: list[BuildIntegration] = Field(default_factory=list)
     deployStates: list[DeployState] = Field(default_factory=list)
     serviceStatuses: list[ServiceStatus] = Field(default_factory=list)
+    failureClasses: list[FailureClass] = Field(default_factory=list)
     multiService: Literal["aggregate"] | None = None
     coverageExempt: Annotated[str, StringConstraints(min_length=10)] | None = None
     referencesAtoms: list[Slug] = Field(default_factory=list)
@@ -144,6 +146,7 @@ class AtomMeta(_Strict):
         "buildIntegrations",
         "deployStates",
         "serviceStatuses",
+        "failureClasses",
         "phases",
     )
     @classmethod

@@ -341,6 +341,32 @@ class StateEnvelope(_Model):
         scope = set(self.work_session.services)
         return tuple(s for s in self.services if s.hostname in scope)
 
+    def failure_class_of(self, hostname: str) -> FailureClass | None:
+        """The class of the host's current failure in the work session, if it is failing.
+
+        That is its last deploy when that failed, else its last verify when the deploy is fine
+        and the verify failed. A deploy still building is not a failure.
+        """
+        session = self.work_session
+        if session is None:
+            return None
+        deploy = session.last_deploy(hostname)
+        if deploy is None:
+            return None
+        if deploy.result == "failed":
+            return deploy.effective_failure_class
+        verify = session.last_verify(hostname)
+        if deploy.result == "ok" and verify is not None and verify.result == "failed":
+            return verify.effective_failure_class
+        return None
+
+    def service_axis_value(self, service: ServiceSnapshot, key: str) -> str | None:
+        """A service's value on a per-service axis, including those that need the work session."""
+        if key == "failureClasses":
+            failure = self.failure_class_of(service.hostname)
+            return None if failure is None else failure.value
+        return service.axis_value(key)
+
     def dev_partner(self, hostname: str) -> ServiceSnapshot | None:
         """The dev half whose ``stageHostname`` is ``hostname`` (standard pairs), if any."""
         for svc in self.services:

@@ -45,7 +45,8 @@ class EnvelopeView:
             "exportStatuses": envelope.export_status.value if envelope.export_status else None,
         }
         self.candidates: tuple[tuple[ServiceSnapshot, dict[str, str | None]], ...] = tuple(
-            (svc, {key: svc.axis_value(key) for key in _SERVICE_KEYS}) for svc in envelope.candidates
+            (svc, {key: envelope.service_axis_value(svc, key) for key in _SERVICE_KEYS})
+            for svc in envelope.candidates
         )
         self.deploy_states: frozenset[str] = frozenset(
             state for _, values in self.candidates if (state := values["deployStates"]) is not None
