@@ -106,3 +106,9 @@ def test_uris_split_into_kind_name_and_anchor() -> None:
         split_uri("zerops://nope/x")
     with pytest.raises(ValueError, match="not a zerops"):
         split_uri("https://zerops.io")
+
+
+def test_heading_text_drops_inline_markup_but_keeps_literal_characters() -> None:
+    body = "## Use **bold**, _it_, `code` and [a link](https://x) for *.zerops.app and run_ports\n\nx\n"
+    (section,) = split_sections(body, 1)
+    assert section.heading == "Use bold, it, code and a link for *.zerops.app and run_ports"
