@@ -49,6 +49,9 @@ class Settings:
     poll_interval: float = 2.0
     poll_max_interval: float = 5.0
     poll_timeout: float = 600.0
+    #: How long a tool waits for a platform process by default (a call's ``waitSeconds`` may ask for
+    #: anything up to ``poll_timeout``); then it answers "still running" instead of blocking.
+    wait_seconds: float = 45.0
     # Where zcp itself runs (set by the Zerops runtime inside a container)
     service_id: str | None = None
     self_hostname: str | None = None
@@ -142,6 +145,7 @@ def load_settings(env: Mapping[str, str] | None = None, *, cwd: Path | None = No
     state_dir = _path(get("ZCP_STATE_DIR")) or base / ".zcp" / "state"
     poll_interval = _parse_float("ZCP_POLL_INTERVAL", get("ZCP_POLL_INTERVAL") or "2", minimum=0.001)
     poll_max = _parse_float("ZCP_POLL_MAX_INTERVAL", get("ZCP_POLL_MAX_INTERVAL") or "5", minimum=0.001)
+    poll_timeout = _parse_float("ZCP_POLL_TIMEOUT", get("ZCP_POLL_TIMEOUT") or "600", minimum=0.0)
 
     return Settings(
         api_key=api_key,
@@ -157,7 +161,10 @@ def load_settings(env: Mapping[str, str] | None = None, *, cwd: Path | None = No
         state_dir=state_dir,
         poll_interval=poll_interval,
         poll_max_interval=max(poll_max, poll_interval),
-        poll_timeout=_parse_float("ZCP_POLL_TIMEOUT", get("ZCP_POLL_TIMEOUT") or "600", minimum=0.0),
+        poll_timeout=poll_timeout,
+        wait_seconds=min(
+            _parse_float("ZCP_WAIT_SECONDS", get("ZCP_WAIT_SECONDS") or "45", minimum=0.0), poll_timeout
+        ),
         service_id=get("serviceId"),
         self_hostname=get("hostname") if get("serviceId") else None,
         container_project_id=get("projectId") if get("serviceId") else None,

@@ -14,7 +14,8 @@ turns the exception into the error wire format (see :meth:`ZcpError.to_wire`)::
     │   ├── InvalidZeropsYaml               INVALID_ZEROPS_YML
     │   ├── InvalidImportYaml               INVALID_IMPORT_YML
     │   ├── ImportHasProject                IMPORT_HAS_PROJECT
-    │   └── ConfirmationRequired            CONFIRMATION_REQUIRED
+    │   ├── ConfirmationRequired            CONFIRMATION_REQUIRED
+    │   └── SelfServiceBlocked              SELF_SERVICE_BLOCKED
     ├── NotFoundError
     │   ├── DocumentNotFound                FILE_NOT_FOUND
     │   ├── ServiceNotFound                 SERVICE_NOT_FOUND
@@ -81,6 +82,7 @@ __all__ = [
     "ProcessNotFound",
     "ReadOnlyMode",
     "Recovery",
+    "SelfServiceBlocked",
     "ServiceNotFound",
     "SyncError",
     "TokenMultiProject",
@@ -215,6 +217,12 @@ class ConfirmationRequired(InputError):
     """A destructive call needs an explicit confirmation naming its exact targets."""
 
     code = "CONFIRMATION_REQUIRED"
+
+
+class SelfServiceBlocked(InputError):
+    """The call would stop, restart, replace or delete the service zcp itself runs in."""
+
+    code = "SELF_SERVICE_BLOCKED"
 
 
 # --- things that do not exist ------------------------------------------------------------------
