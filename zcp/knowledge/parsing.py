@@ -78,7 +78,7 @@ def parse_frontmatter(path: str, kind: Kind, yaml_text: str | None) -> Frontmatt
             suggestion="Start the file with a YAML block between two '---' lines.",
         )
     try:
-        data = yaml.load(yaml_text, Loader=_SafeLoader)  # noqa: S506 - a safe loader (C or Python)
+        data = yaml.load(yaml_text, Loader=_SafeLoader)  # a safe loader (C or Python)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = 2 + (mark.line if mark is not None else 0)
