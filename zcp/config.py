@@ -52,6 +52,8 @@ class Settings:
     #: How long a tool waits for a platform process by default (a call's ``waitSeconds`` may ask for
     #: anything up to ``poll_timeout``); then it answers "still running" instead of blocking.
     wait_seconds: float = 45.0
+    #: Seconds an HTTP health probe (zerops_verify) waits for a subdomain to answer.
+    probe_timeout: float = 10.0
     # Where zcp itself runs (set by the Zerops runtime inside a container)
     service_id: str | None = None
     self_hostname: str | None = None
@@ -165,6 +167,7 @@ def load_settings(env: Mapping[str, str] | None = None, *, cwd: Path | None = No
         wait_seconds=min(
             _parse_float("ZCP_WAIT_SECONDS", get("ZCP_WAIT_SECONDS") or "45", minimum=0.0), poll_timeout
         ),
+        probe_timeout=_parse_float("ZCP_PROBE_TIMEOUT", get("ZCP_PROBE_TIMEOUT") or "10", minimum=0.01),
         service_id=get("serviceId"),
         self_hostname=get("hostname") if get("serviceId") else None,
         container_project_id=get("projectId") if get("serviceId") else None,
