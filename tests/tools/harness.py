@@ -1,0 +1,144 @@
+"""Drive platform tools through the MCP SDK client against the sandbox, without waiting for real.
+
+:func:`tool_session` builds what ``zcp serve`` builds — an :class:`App` with a platform connection,
+the server from the tool registry, an in-memory MCP client — but the platform client retries without
+sleeping and every tool waits on the sandbox's manual clock, so a process that "takes" 4 s finishes
+in a few milliseconds of real time.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import httpx
+from mcp import Client
+from mcp.types import CallToolResult
+
+from tests.plugins.core import result_text
+from tests.plugins.sandbox import SandboxHandle
+from zcp.app import App
+from zcp.auth import PlatformConnection, discover_project
+from zcp.runtime import RuntimeInfo
+from zcp.server.app import build_server
+from zcp.tools.waiting import PollClock, use_clock
+
+#: Routes that change something on the platform.
+MUTATING_ROUTES = (
+    "start_service",
+    "stop_service",
+    "restart_service",
+    "reload_service",
+    "delete_service",
+    "connect_shared_storage",
+    "disconnect_shared_storage",
+    "set_autoscaling",
+    "set_service_env_file",
+    "delete_user_data",
+    "create_project_env",
+    "delete_project_env",
+    "import_services",
+    "cancel_process",
+    "enable_subdomain",
+    "disable_subdomain",
+)
+
+
+def mutating_hits(sandbox: SandboxHandle) -> int:
+    """How many requests reached a route that changes something."""
+    return sum(sandbox.hits(route) for route in MUTATING_ROUTES)
+
+
+def request_count(sandbox: SandboxHandle) -> int:
+    """Every request the sandbox saw so far."""
+    return len(sandbox.sandbox.requests)
+
+
+def in_container(sandbox: SandboxHandle, hostname: str) -> RuntimeInfo:
+    """The runtime of a zcp that runs inside the sandbox service ``hostname``."""
+    service = sandbox.service(hostname)
+    return RuntimeInfo(
+        in_container=True, service_id=service.id, hostname=hostname, project_id=service.project_id
+    )
+
+
+@dataclass
+class Progress:
+    """Progress notifications a call received."""
+
+    events: list[tuple[float, float | None, str | None]] = field(default_factory=list)
+
+    async def __call__(self, progress: float, total: float | None, message: str | None) -> None:
+        self.events.append((progress, total, message))
+
+    @property
+    def messages(self) -> list[str]:
+        return [m or "" for _, _, m in self.events]
+
+
+@dataclass
+class ToolSession:
+    client: Any
+    app: App
+    sandbox: SandboxHandle
+
+    async def call(
+        self, name: str, arguments: dict[str, Any] | None = None, progress: Progress | None = None
+    ) -> CallToolResult:
+        result: CallToolResult = await self.client.call_tool(
+            name, arguments or {}, progress_callback=progress
+        )
+        return result
+
+    async def ok(self, name: str, arguments: dict[str, Any] | None = None, **kw: Any) -> dict[str, Any]:
+        """Call and return the structured content, failing the test on an error result."""
+        result = await self.call(name, arguments, **kw)
+        assert not result.is_error, result_text(result)
+        data: dict[str, Any] | None = result.structured_content
+        assert data is not None
+        return data
+
+    async def error(self, name: str, arguments: dict[str, Any] | None = None) -> dict[str, Any]:
+        """Call and return the error wire JSON, failing the test when the call succeeded."""
+        result = await self.call(name, arguments)
+        return error_payload(result)
+
+
+def error_payload(result: CallToolResult) -> dict[str, Any]:
+    assert result.is_error, result
+    payload: dict[str, Any] = json.loads(result_text(result))
+    assert set(payload) >= {"code", "error"}, payload
+    return payload
+
+
+@asynccontextmanager
+async def tool_session(
+    sandbox: SandboxHandle,
+    *,
+    runtime: RuntimeInfo | None = None,
+    mode: Literal["auto", "legacy"] = "legacy",
+    token: str | None = None,
+    clock: PollClock | None = None,
+    **settings: Any,
+) -> AsyncIterator[ToolSession]:
+    """An MCP client session on a server whose platform connection points at ``sandbox``."""
+    app_settings = sandbox.settings(**settings)
+    async with httpx.AsyncClient(timeout=5.0) as http:
+        client = sandbox.client(http, token=token)
+        credentials = sandbox.credentials(token)
+        found = await discover_project(client, credentials)
+        platform = PlatformConnection(
+            client=client,
+            project=found.project,
+            client_id=found.client_id,
+            user=found.user,
+            credentials=credentials,
+            runtime=runtime or RuntimeInfo(in_container=False),
+        )
+        app = App(app_settings, platform=platform)
+        use_clock(app, clock or PollClock(sleep=sandbox.sleep, monotonic=sandbox.monotonic))
+        async with Client(build_server(app), mode=mode) as mcp_client:
+            yield ToolSession(mcp_client, app, sandbox)

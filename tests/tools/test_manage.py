@@ -1,0 +1,174 @@
+"""zerops_manage through the MCP SDK client against the sandbox."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.plugins.core import result_text
+from tests.plugins.sandbox import SandboxHandle
+from tests.tools.harness import Progress, in_container, mutating_hits, tool_session
+
+pytestmark = [pytest.mark.anyio]
+
+
+@pytest.mark.sandbox(seed="standard")
+async def test_tool_is_listed_as_mutating_idempotent_and_not_destructive(sandbox: SandboxHandle) -> None:
+    async with tool_session(sandbox) as session:
+        tools = {t.name: t for t in (await session.client.list_tools()).tools}
+    hints = tools["zerops_manage"].annotations
+    assert (hints.read_only_hint, hints.destructive_hint, hints.idempotent_hint) == (False, False, True)
+    schema = tools["zerops_manage"].input_schema
+    assert schema["properties"]["action"]["enum"] == [
+        "start",
+        "stop",
+        "restart",
+        "reload",
+        "connect-storage",
+        "disconnect-storage",
+    ]
+    assert tools["zerops_manage"].output_schema is not None
+
+
+@pytest.mark.sandbox(seed="standard")
+async def test_restart_waits_for_the_process_and_reports_progress(sandbox: SandboxHandle) -> None:
+    progress = Progress()
+    async with tool_session(sandbox) as session:
+        data = await session.ok(
+            "zerops_manage", {"action": "restart", "serviceHostname": "appdev"}, progress=progress
+        )
+    assert data["outcome"] == "done"
+    assert data["process"]["actionName"] == "stack.restart"
+    assert data["process"]["status"] == "FINISHED"
+    assert data["nextActions"] == ['zerops_verify serviceHostname="appdev"']
+    assert sandbox.service("appdev").status == "ACTIVE"
+    steps = [p for p, _, _ in progress.events]
+    assert len(steps) >= 2 and steps == sorted(set(steps))
+    assert all(m.startswith("restart appdev: ") for m in progress.messages)
+
+
+@pytest.mark.sandbox(seed="standard")
+async def test_stop_then_start_changes_the_service_status(sandbox: SandboxHandle) -> None:
+    async with tool_session(sandbox) as session:
+        stopped = await session.ok("zerops_manage", {"action": "stop", "serviceHostname": "appstage"})
+        assert sandbox.service("appstage").status == "STOPPED"
+        assert stopped["nextActions"] == ['zerops_manage action="start" serviceHostname="appstage"']
+        started = await session.ok("zerops_manage", {"action": "start", "serviceHostname": "appstage"})
+    assert started["outcome"] == "done"
+    assert sandbox.service("appstage").status == "ACTIVE"
+
+
+@pytest.mark.sandbox(seed="standard")
+async def test_a_short_wait_returns_still_running_with_the_poll_call(sandbox: SandboxHandle) -> None:
+    async with tool_session(sandbox) as session:
+        result = await session.call(
+            "zerops_manage", {"action": "restart", "serviceHostname": "appdev", "waitSeconds": 1}
+        )
+    data = result.structured_content
+    assert data is not None and data["outcome"] == "running"
+    process_id = data["process"]["processId"]
+    assert data["process"]["stillRunning"] is True
+    assert data["nextActions"] == [f'zerops_process processId="{process_id}"']
+    assert f'zerops_process processId="{process_id}"' in result_text(result)
+
+
+@pytest.mark.sandbox(seed="standard")
+async def test_wait_seconds_zero_returns_at_once(sandbox: SandboxHandle) -> None:
+    async with tool_session(sandbox) as session:
+        before = sandbox.hits("get_process")
+        data = await session.ok(
+            "zerops_manage", {"action": "restart", "serviceHostname": "appdev", "waitSeconds": 0}
+        )
+    assert data["outcome"] == "running"
+    assert sandbox.hits("get_process") == before
+
+
+@pytest.mark.sandbox(seed="adoptable")
+async def test_connect_storage_mounts_it_and_says_where(sandbox: SandboxHandle) -> None:
+    async with tool_session(sandbox) as session:
+        data = await session.ok(
+            "zerops_manage",
+            {"action": "connect-storage", "serviceHostname": "web", "storageHostname": "files"},
+        )
+    assert data["outcome"] == "done" and data["storageHostname"] == "files"
+    assert "/mnt/files" in data["message"]
+    assert sandbox.service("files").id in sandbox.service("web").mounts
+
+
+@pytest.mark.sandbox(seed="adoptable")
+@pytest.mark.parametrize(
+    ("arguments", "code"),
+    [
+        ({"action": "connect-storage", "serviceHostname": "web"}, "INVALID_PARAMETER"),
+        (
+            {"action": "connect-storage", "serviceHostname": "web", "storageHostname": "cache"},
+            "INVALID_PARAMETER",
+        ),
+        (
+            {"action": "connect-storage", "serviceHostname": "web", "storageHostname": "nope"},
+            "INVALID_PARAMETER",
+        ),
+        ({"action": "restart", "serviceHostname": "web", "storageHostname": "files"}, "INVALID_PARAMETER"),
+        ({"action": "restart", "serviceHostname": "nope"}, "SERVICE_NOT_FOUND"),
+        ({"action": "restart", "serviceHostname": "web;rm -rf /"}, "INVALID_HOSTNAME"),
+        ({"action": "explode", "serviceHostname": "web"}, "INVALID_PARAMETER"),
+        ({"action": "restart"}, "INVALID_PARAMETER"),
+        ({"action": "restart", "serviceHostname": "web", "force": True}, "INVALID_PARAMETER"),
+    ],
+)
+async def test_bad_input_is_refused_before_any_change(
+    sandbox: SandboxHandle, arguments: dict[str, Any], code: str
+) -> None:
+    async with tool_session(sandbox) as session:
+        payload = await session.error("zerops_manage", arguments)
+    assert payload["code"] == code
+    assert payload["suggestion"]
+    assert mutating_hits(sandbox) == 0
+
+
+@pytest.mark.sandbox(seed="adoptable")
+async def test_reload_of_a_managed_service_suggests_restart(sandbox: SandboxHandle) -> None:
+    async with tool_session(sandbox) as session:
+        payload = await session.error("zerops_manage", {"action": "reload", "serviceHostname": "cache"})
+    assert payload["code"] == "INVALID_USAGE"
+    assert payload["apiCode"] == "serviceStackReloadNotAvailable"
+    assert payload["recovery"] == {
+        "tool": "zerops_manage",
+        "args": {"action": "restart", "serviceHostname": "cache"},
+    }
+
+
+@pytest.mark.sandbox(seed="adoptable")
+async def test_restart_of_a_stopped_service_points_at_start(sandbox: SandboxHandle) -> None:
+    async with tool_session(sandbox) as session:
+        payload = await session.error("zerops_manage", {"action": "restart", "serviceHostname": "worker"})
+    assert payload["code"] == "INVALID_USAGE"
+    assert payload["recovery"]["args"] == {"action": "start", "serviceHostname": "worker"}
+
+
+@pytest.mark.sandbox(seed="standard")
+@pytest.mark.parametrize("action", ["stop", "restart", "reload"])
+async def test_zcp_never_takes_its_own_service_down(sandbox: SandboxHandle, action: str) -> None:
+    async with tool_session(sandbox, runtime=in_container(sandbox, "appdev")) as session:
+        payload = await session.error("zerops_manage", {"action": action, "serviceHostname": "appdev"})
+    assert payload["code"] == "SELF_SERVICE_BLOCKED"
+    assert mutating_hits(sandbox) == 0
+
+
+@pytest.mark.sandbox(seed="standard")
+async def test_read_only_mode_refuses_with_how_to_enable_writes(sandbox: SandboxHandle) -> None:
+    async with tool_session(sandbox, read_only=True) as session:
+        payload = await session.error("zerops_manage", {"action": "restart", "serviceHostname": "appdev"})
+    assert payload["code"] == "READ_ONLY"
+    assert "read-only" in payload["suggestion"]
+    assert mutating_hits(sandbox) == 0
+
+
+@pytest.mark.sandbox(seed="standard")
+async def test_an_api_failure_on_the_change_is_reported_and_not_retried(sandbox: SandboxHandle) -> None:
+    async with tool_session(sandbox) as session:
+        sandbox.fault("restart_service", status=503, times=1)
+        payload = await session.error("zerops_manage", {"action": "restart", "serviceHostname": "appdev"})
+    assert payload["code"] == "API_ERROR"
+    assert sandbox.hits("restart_service") == 1  # a mutation is not retried after it reached the API

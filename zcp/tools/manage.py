@@ -1,0 +1,128 @@
+"""``zerops_manage``: start, stop, restart or reload a service; connect or disconnect shared storage.
+
+The call waits for the platform process (progress notifications, bounded by ``waitSeconds``) and
+reports how it ended. zcp's own service (when zcp runs inside the project) is never stopped,
+restarted or reloaded: that is ``SELF_SERVICE_BLOCKED``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated
+
+from mcp.server.mcpserver import Context
+from pydantic import Field
+
+from zcp.ops.manage import ManageAction, check_storage, run_action
+from zcp.ops.targets import project_services
+from zcp.tools.base import ToolDefinition, ToolOutput
+from zcp.tools.inputs import Hostname, find_service
+from zcp.tools.waiting import Outcome, ProcessOut, ProcessWaiter, WaitSeconds, outcome_of, poll_call
+
+if TYPE_CHECKING:
+    from zcp.app import App
+
+NAME = "zerops_manage"
+DESCRIPTION = (
+    "Start, stop, restart or reload (runtimes: re-read config without a new container) a service, or "
+    "connect-storage / disconnect-storage a shared storage (mounted at /mnt/<storage>) to a runtime. "
+    "Waits for the platform process with progress, up to waitSeconds."
+)
+
+_PAST = {
+    "start": "started",
+    "stop": "stopped",
+    "restart": "restarted",
+    "reload": "reloaded",
+    "connect-storage": "connected",
+    "disconnect-storage": "disconnected",
+}
+
+
+class ManageResult(ToolOutput):
+    """How a lifecycle action ended."""
+
+    action: str
+    service_hostname: str = Field(alias="serviceHostname")
+    service_id: str = Field(alias="serviceId")
+    storage_hostname: str | None = Field(default=None, alias="storageHostname")
+    outcome: Outcome = Field(description="done, failed, or running (the wait ended first)")
+    message: str
+    process: ProcessOut
+    warnings: list[str] | None = None
+    next_actions: list[str] = Field(default_factory=list, alias="nextActions")
+
+    def to_text(self) -> str:
+        lines = [self.message, f"process: {self.process.line()}"]
+        lines += [f"warning: {w}" for w in self.warnings or []]
+        if self.next_actions:
+            lines.append("next: " + " | ".join(self.next_actions))
+        return "\n".join(lines) + "\n"
+
+
+def _next_actions(action: str, host: str, outcome: Outcome, process_id: str) -> list[str]:
+    if outcome == "running":
+        return [poll_call(process_id)]
+    if outcome == "failed":
+        return [
+            f'zerops_logs serviceHostname="{host}" severity="ERROR" since="10m"',
+            f'zerops_events serviceHostname="{host}"',
+        ]
+    if action == "stop":
+        return [f'zerops_manage action="start" serviceHostname="{host}"']
+    if action in ("start", "restart", "reload"):
+        return [f'zerops_verify serviceHostname="{host}"']
+    return [f'zerops_discover service="{host}"']
+
+
+def manage_tool(app: App) -> ToolDefinition:
+    """Build the zerops_manage tool bound to ``app``."""
+
+    async def zerops_manage(
+        action: Annotated[ManageAction, Field(description="what to do")],
+        serviceHostname: Hostname,
+        storageHostname: Annotated[
+            Hostname | None, Field(description="connect-storage/disconnect-storage: the shared storage")
+        ] = None,
+        waitSeconds: WaitSeconds = None,
+        ctx: Context | None = None,
+    ) -> ManageResult:
+        platform = app.platform
+        services = await project_services(platform)
+        service = find_service(services, serviceHostname)
+        storage = check_storage(action, services, storageHostname)
+        process = await run_action(platform, action, service, storage)
+        waiter = ProcessWaiter(app, ctx, wait_seconds=waitSeconds, subject=f"{action} {service.name}")
+        waited = await waiter.wait(process, label=service.name)
+        outcome = outcome_of([waited])
+        target = f"{service.name}" + (f" ↔ {storage.name}" if storage else "")
+        if outcome == "done":
+            message = f"{target}: {_PAST[action]}."
+            if action == "connect-storage" and storage:
+                message += f" The storage is mounted at /mnt/{storage.name} in {service.name}."
+        elif outcome == "failed":
+            message = f"{target}: {action} ended {waited.status}."
+        else:
+            message = f"{target}: {action} is still running after {waiter.budget:g}s."
+        return ManageResult(
+            action=action,
+            service_hostname=service.name,
+            service_id=service.id,
+            storage_hostname=storage.name if storage else None,
+            outcome=outcome,
+            message=message,
+            process=waited.out(),
+            warnings=[waited.problem] if waited.problem else None,
+            next_actions=_next_actions(action, service.name, outcome, waited.process.id),
+        )
+
+    return ToolDefinition(
+        name=NAME,
+        title="Manage service lifecycle",
+        description=DESCRIPTION,
+        fn=zerops_manage,
+        read_only=False,
+        destructive=False,
+        idempotent=True,
+        open_world=True,
+        needs_platform=True,
+    )
