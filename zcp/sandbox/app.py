@@ -18,9 +18,11 @@ from typing import Protocol
 from starlette.applications import Starlette
 from starlette.routing import BaseRoute
 
+from zcp.sandbox import schemas
 from zcp.sandbox.routes import control, logs_backend, public
 from zcp.sandbox.routes.base import endpoint_route, fallback_route, install_drop_log_filter
 from zcp.sandbox.sandbox import Sandbox
+from zcp.sandbox.subdomains import SUBDOMAIN_GATEWAY
 
 
 class SandboxExtension(Protocol):
@@ -58,6 +60,9 @@ LOG_BACKEND = RouteSet("log-backend", lambda sb: [endpoint_route(sb, e) for e in
 CONTROL_API = RouteSet("control-api", control.control_routes)
 
 DEFAULT_EXTENSIONS: tuple[SandboxExtension, ...] = (PUBLIC_API, LOG_BACKEND, CONTROL_API)
+SCHEMA_ENDPOINTS = RouteSet("schemas", schemas.schema_routes)
+#: What ``zcp sandbox serve`` runs: the defaults plus the JSON schemas and the subdomain gateway.
+SERVE_EXTENSIONS: tuple[SandboxExtension, ...] = (*DEFAULT_EXTENSIONS, SCHEMA_ENDPOINTS, SUBDOMAIN_GATEWAY)
 
 
 def build_app(sandbox: Sandbox, extensions: Sequence[SandboxExtension] = DEFAULT_EXTENSIONS) -> Starlette:

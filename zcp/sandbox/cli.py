@@ -64,7 +64,7 @@ def run_scenarios(args: argparse.Namespace) -> int:
 def run_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from zcp.sandbox.app import DEFAULT_EXTENSIONS
+    from zcp.sandbox.app import SERVE_EXTENSIONS
     from zcp.sandbox.clock import SystemClock
     from zcp.sandbox.faults import FaultRule
     from zcp.sandbox.sandbox import DEFAULT_TOKEN, Sandbox
@@ -96,13 +96,14 @@ def run_serve(args: argparse.Namespace) -> int:
             f"Cannot listen on {args.host}:{args.port} ({error.strerror}).", suggestion="Pick another --port."
         ) from None
     url = f"http://{args.host}:{sock.getsockname()[1]}"
+    sandbox.served_at = url
     print(f"# zcp sandbox: scenario {args.seed!r}, time scale {args.time_scale:g}, listening on {url}")
     print("# point zcp at it with:")
     print(f"export ZCP_API_HOST={url}")
     print(f"export ZCP_API_KEY={token}")
     print(f"# read-only token: {token}{READ_ONLY_SUFFIX}   control API: {url}/_sandbox/health")
     print("# press Ctrl-C to stop", flush=True)
-    server = uvicorn.Server(uvicorn_config(sandbox, DEFAULT_EXTENSIONS, log_level="warning"))
+    server = uvicorn.Server(uvicorn_config(sandbox, SERVE_EXTENSIONS, log_level="warning"))
     try:
         server.run(sockets=[sock])
     finally:

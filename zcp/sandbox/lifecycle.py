@@ -107,16 +107,28 @@ def delete_service(sandbox: Sandbox, grant: Grant, service_id: str) -> Process:
 # --- subdomains ------------------------------------------------------------------------------------
 
 
-def subdomain_url(sandbox: Sandbox, service: Service) -> str | None:
-    """``https://{hostname}-{prefix}[-{port}].{rest}`` for the first HTTP port, as the platform builds it."""
+def subdomain_label(sandbox: Sandbox, service: Service) -> str | None:
+    """``{hostname}-{prefix}[-{port}]``: the first label of the service's subdomain, for its first HTTP port."""
     host = _owner(sandbox, service).subdomain_host
     http_ports = [p for p in service.ports if p.http_routing]
     if not http_ports or "." not in host:
         return None
-    prefix, rest = host.split(".", 1)
+    prefix = host.split(".", 1)[0]
     port = http_ports[0].port
     suffix = "" if port == 80 else f"-{port}"
-    return f"https://{service.name}-{prefix}{suffix}.{rest}"
+    return f"{service.name}-{prefix}{suffix}"
+
+
+def subdomain_url(sandbox: Sandbox, service: Service) -> str | None:
+    """``https://{hostname}-{prefix}[-{port}].{rest}`` as the platform builds it, or the loopback URL
+    of the subdomain gateway while one runs (:mod:`zcp.sandbox.subdomains`)."""
+    label = subdomain_label(sandbox, service)
+    if label is None:
+        return None
+    if sandbox.subdomain_base:
+        return f"{sandbox.subdomain_base}/{label}"
+    rest = _owner(sandbox, service).subdomain_host.split(".", 1)[1]
+    return f"https://{label}.{rest}"
 
 
 def apply_subdomain(sandbox: Sandbox, service: Service, at: datetime) -> None:

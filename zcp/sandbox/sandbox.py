@@ -84,6 +84,11 @@ class Sandbox:
         self.ids = IdFactory(seed)
         self.events = Scheduler()
         self.scenario = scenario
+        #: Where the sandbox is served (``http://127.0.0.1:port``), set by whoever serves it.
+        self.served_at: str | None = None
+        #: Base of loopback subdomain URLs while the subdomain gateway runs (see :mod:`.subdomains`);
+        #: ``None`` keeps the platform's ``https://{host}-{prefix}-{port}.{zone}`` form.
+        self.subdomain_base: str | None = None
         self.reset(scenario)
 
     # --- lifecycle of the whole sandbox ----------------------------------------------------------

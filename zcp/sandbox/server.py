@@ -94,6 +94,7 @@ class SandboxServer:
             raise RuntimeError("the sandbox server is already running")
         self._socket = bind_socket(self.host, self._requested_port)
         self.port = self._socket.getsockname()[1]
+        self.sandbox.served_at = self.url
         self._server = _ReadyServer(uvicorn_config(self.sandbox, self._extensions, log_level=self._log_level))
         sockets = [self._socket]
         server = self._server
