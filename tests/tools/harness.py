@@ -127,7 +127,7 @@ async def tool_session(
     """An MCP client session on a server whose platform connection points at ``sandbox``."""
     app_settings = sandbox.settings(**settings)
     async with httpx.AsyncClient(timeout=5.0) as http:
-        client = sandbox.client(http, token=token)
+        client = sandbox.client(http, token=token, timeout=app_settings.api_timeout)
         credentials = sandbox.credentials(token)
         found = await discover_project(client, credentials)
         platform = PlatformConnection(

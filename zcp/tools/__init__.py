@@ -12,8 +12,10 @@ from collections.abc import Callable
 from zcp.tools.base import ToolDefinition
 from zcp.tools.knowledge import knowledge_tool
 from zcp.tools.manage import manage_tool
+from zcp.tools.scale import scale_tool
 
 TOOL_FACTORIES: tuple[Callable[..., ToolDefinition], ...] = (
     knowledge_tool,
     manage_tool,
+    scale_tool,
 )

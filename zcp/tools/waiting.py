@@ -90,21 +90,16 @@ def clock_of(app: App) -> PollClock:
 
 
 class ProcessOut(BaseModel):
-    """A platform process as tools report it."""
+    """A platform process as tools report it (``stillRunning``: the wait ended before the process)."""
 
     model_config = ConfigDict(populate_by_name=True)
 
     process_id: str = Field(alias="processId")
     action_name: str = Field(alias="actionName")
-    status: str = Field(description="PENDING, RUNNING, FINISHED, FAILED, CANCELED…")
-    services: list[str] = Field(default_factory=list, description="hostnames the process acts on")
-    created: str | None = None
-    started: str | None = None
+    status: str
     finished: str | None = None
     fail_reason: str | None = Field(default=None, alias="failReason")
-    still_running: bool | None = Field(
-        default=None, alias="stillRunning", description="true when the wait ended before the process did"
-    )
+    still_running: bool | None = Field(default=None, alias="stillRunning")
 
     @classmethod
     def of(cls, process: Process, *, still_running: bool = False) -> ProcessOut:
@@ -112,9 +107,6 @@ class ProcessOut(BaseModel):
             process_id=process.id,
             action_name=process.action_name,
             status=process.normalized_status,
-            services=[s.name for s in process.service_stacks if s.name],
-            created=process.created,
-            started=process.started,
             finished=process.finished,
             fail_reason=process.fail_reason,
             still_running=True if still_running else None,

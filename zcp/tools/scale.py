@@ -1,0 +1,161 @@
+"""``zerops_scale``: change a service's vertical (CPU, RAM, disk) and horizontal (containers) autoscaling.
+
+Every value is checked against the platform's ranges before the call; problems come back together
+as ``INVALID_SCALING`` listing what is allowed for that service. The published schema carries the
+default ranges, but they are checked here rather than by the schema layer so that an out-of-range
+value is a scaling error with the allowed ranges, not a generic parameter error. Vertical changes run
+as a platform process that the call waits for; horizontal-only changes apply at once.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated, Any
+
+from mcp.server.mcpserver import Context
+from pydantic import Field
+
+from zcp.ops.scale import LIMITS, ScaleRequest, apply_scaling, check_request, current_values, raise_for
+from zcp.ops.targets import project_services
+from zcp.tools.base import ToolDefinition, ToolOutput
+from zcp.tools.inputs import Hostname, find_service
+from zcp.tools.waiting import Outcome, ProcessOut, ProcessWaiter, WaitSeconds, outcome_of, poll_call
+
+if TYPE_CHECKING:
+    from zcp.app import App
+
+NAME = "zerops_scale"
+DESCRIPTION = (
+    "Set a service's autoscaling limits: CPU mode and cores, RAM and disk in GB (per container), free-"
+    "resource thresholds, and for runtimes the container count. Give only what should change. Out-of-"
+    "range values return INVALID_SCALING with the allowed ranges."
+)
+
+
+def _range(name: str, text: str) -> Any:
+    limit = LIMITS[name]
+    return Field(description=text, json_schema_extra={"minimum": limit.low, "maximum": limit.high})
+
+
+class ScaleResult(ToolOutput):
+    """How a scaling change ended, and the limits the service has now."""
+
+    service_hostname: str = Field(alias="serviceHostname")
+    service_id: str = Field(alias="serviceId")
+    outcome: Outcome = Field(description="done, failed, or running (the wait ended first)")
+    message: str
+    requested: dict[str, Any]
+    scaling: dict[str, Any] = Field(description="autoscaling after the change")
+    process: ProcessOut | None = None
+    warnings: list[str] | None = None
+    next_actions: list[str] = Field(default_factory=list, alias="nextActions")
+
+    def to_text(self) -> str:
+        lines = [self.message]
+        if self.process is not None:
+            lines.append(f"process: {self.process.line()}")
+        if self.scaling:
+            lines.append("scaling now: " + ", ".join(f"{k}={_fmt(v)}" for k, v in self.scaling.items()))
+        lines += [f"warning: {w}" for w in self.warnings or []]
+        if self.next_actions:
+            lines.append("next: " + " | ".join(self.next_actions))
+        return "\n".join(lines) + "\n"
+
+
+def _fmt(value: Any) -> str:
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def scale_tool(app: App) -> ToolDefinition:
+    """Build the zerops_scale tool bound to ``app``."""
+
+    async def zerops_scale(
+        serviceHostname: Hostname,
+        cpuMode: Annotated[
+            str | None,
+            Field(description="SHARED or DEDICATED", json_schema_extra={"enum": ["SHARED", "DEDICATED"]}),
+        ] = None,
+        minCpu: Annotated[int | None, _range("minCpu", "cores")] = None,
+        maxCpu: Annotated[int | None, _range("maxCpu", "cores")] = None,
+        startCpu: Annotated[int | None, _range("startCpu", "cores at container start")] = None,
+        minRam: Annotated[float | None, _range("minRam", "GB")] = None,
+        maxRam: Annotated[float | None, _range("maxRam", "GB")] = None,
+        minDisk: Annotated[float | None, _range("minDisk", "GB (disk never shrinks)")] = None,
+        maxDisk: Annotated[float | None, _range("maxDisk", "GB")] = None,
+        minFreeRamGB: Annotated[float | None, _range("minFreeRamGB", "GB")] = None,
+        minFreeRamPercent: Annotated[float | None, _range("minFreeRamPercent", "%")] = None,
+        minFreeCpuCores: Annotated[
+            float | None, _range("minFreeCpuCores", "DEDICATED only: fraction of a core")
+        ] = None,
+        minFreeCpuPercent: Annotated[float | None, _range("minFreeCpuPercent", "DEDICATED only: %")] = None,
+        minContainers: Annotated[int | None, _range("minContainers", "runtimes only")] = None,
+        maxContainers: Annotated[int | None, _range("maxContainers", "runtimes only")] = None,
+        waitSeconds: WaitSeconds = None,
+        ctx: Context | None = None,
+    ) -> ScaleResult:
+        platform = app.platform
+        request = ScaleRequest(
+            cpuMode=cpuMode.strip().upper() if cpuMode is not None else None,
+            minCpu=minCpu,
+            maxCpu=maxCpu,
+            startCpu=startCpu,
+            minRam=minRam,
+            maxRam=maxRam,
+            minDisk=minDisk,
+            maxDisk=maxDisk,
+            minFreeRamGB=minFreeRamGB,
+            minFreeRamPercent=minFreeRamPercent,
+            minFreeCpuCores=minFreeCpuCores,
+            minFreeCpuPercent=minFreeCpuPercent,
+            minContainers=minContainers,
+            maxContainers=maxContainers,
+        )
+        service = find_service(await project_services(platform), serviceHostname)
+        check = check_request(request, service)
+        raise_for(check, service)
+        process = await apply_scaling(platform, service, request)
+        host = service.name
+        warnings = list(check.warnings)
+        process_out: ProcessOut | None = None
+        outcome: Outcome = "done"
+        if process is not None:
+            waiter = ProcessWaiter(app, ctx, wait_seconds=waitSeconds, subject=f"scale {host}")
+            waited = await waiter.wait(process, label=host)
+            outcome = outcome_of([waited])
+            process_out = waited.out()
+            if waited.problem:
+                warnings.append(waited.problem)
+        after = await platform.client.get_service(service.id)
+        if outcome == "done":
+            message = f"{host}: scaling updated" + (" (applied at once)." if process is None else ".")
+            next_actions = [f'zerops_verify serviceHostname="{host}"']
+        elif outcome == "failed":
+            assert process_out is not None
+            message = f"{host}: the scaling change ended {process_out.status}."
+            next_actions = [f'zerops_events serviceHostname="{host}"']
+        else:
+            assert process_out is not None
+            message = f"{host}: the scaling change is still running."
+            next_actions = [poll_call(process_out.process_id)]
+        return ScaleResult(
+            service_hostname=host,
+            service_id=service.id,
+            outcome=outcome,
+            message=message,
+            requested=request.given(),
+            scaling=current_values(after.custom_autoscaling),
+            process=process_out,
+            warnings=warnings or None,
+            next_actions=next_actions,
+        )
+
+    return ToolDefinition(
+        name=NAME,
+        title="Scale a service",
+        description=DESCRIPTION,
+        fn=zerops_scale,
+        read_only=False,
+        destructive=False,
+        idempotent=True,
+        open_world=True,
+        needs_platform=True,
+    )
