@@ -13,9 +13,11 @@ from zcp.tools.base import ToolDefinition
 from zcp.tools.knowledge import knowledge_tool
 from zcp.tools.manage import manage_tool
 from zcp.tools.scale import scale_tool
+from zcp.tools.subdomain import subdomain_tool
 
 TOOL_FACTORIES: tuple[Callable[..., ToolDefinition], ...] = (
     knowledge_tool,
     manage_tool,
     scale_tool,
+    subdomain_tool,
 )

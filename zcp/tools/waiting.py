@@ -28,7 +28,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Annotated, Any, Literal, Protocol
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Protocol, TypeVar
 
 import anyio
 from pydantic import BaseModel, ConfigDict, Field
@@ -42,6 +42,7 @@ if TYPE_CHECKING:
     from zcp.platform.polling import PollProgress
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 #: Upper bound published in the input schema; the effective maximum is ``ZCP_POLL_TIMEOUT``.
 WAIT_SECONDS_LIMIT = 3600
@@ -237,6 +238,24 @@ class ProcessWaiter:
             log.info("reading process %s failed (%s); reporting it as still running", process.id, error.code)
             return Waited(name, process, still_running=True, problem=f"{error.code}: {error}")
         return Waited(name, result.process, still_running=result.timed_out)
+
+    async def wait_for(self, check: Callable[[], Awaitable[T | None]], *, at_most: float) -> T | None:
+        """Re-run ``check`` on the poll interval until it returns a value, for at most ``at_most`` seconds
+        of what is left of the budget (for side effects that land after a process, like a published URL)."""
+        limit = self._clock.monotonic() + min(at_most, self.remaining)
+        while True:
+            found = await check()
+            if found is not None:
+                return found
+            left = limit - self._clock.monotonic()
+            if left <= 0:
+                return None
+            await self._clock.sleep(min(self._schedule.interval, left))
+
+    @property
+    def sleep(self) -> Sleep:
+        """The clock's sleep (for short, deliberate pauses such as retry back-off)."""
+        return self._clock.sleep
 
     async def wait_all(self, processes: Sequence[tuple[str, Process]]) -> list[Waited]:
         """Wait for several ``(label, process)`` pairs in turn, within the one budget."""
