@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from zcp.tools.base import ToolDefinition
+from zcp.tools.discover import discover_tool
 from zcp.tools.knowledge import knowledge_tool
 from zcp.tools.manage import manage_tool
 from zcp.tools.scale import scale_tool
@@ -17,6 +18,7 @@ from zcp.tools.subdomain import subdomain_tool
 
 TOOL_FACTORIES: tuple[Callable[..., ToolDefinition], ...] = (
     knowledge_tool,
+    discover_tool,
     manage_tool,
     scale_tool,
     subdomain_tool,

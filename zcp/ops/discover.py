@@ -1,0 +1,120 @@
+"""What is in the project: services (platform plumbing left out), subdomain URLs and, on request, env.
+
+:func:`user_services` lists the services a user manages; :func:`read_discovery` adds, concurrently,
+each service's environment (only when asked, or to learn a published subdomain URL), the project's
+variables, and — for a single service — the authoritative detail read with scaling limits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import partial
+from typing import TYPE_CHECKING, Final
+
+from zcp.ops.concurrency import Job, gather
+from zcp.platform.models import ProjectEnv, ServiceEnv, ServiceStack
+
+if TYPE_CHECKING:
+    from zcp.platform.client import ZeropsClient
+    from zcp.platform.models import Project
+
+SUBDOMAIN_ENV: Final = "zeropsSubdomain"
+#: Env types the platform sets (credentials, hostname, ids) rather than the user.
+PLATFORM_ENV_TYPES: Final = frozenset({"READ_ONLY", "INTERNAL", "SYSTEM"})
+_GONE: Final = frozenset({"DELETED", "SERVICE_DELETED"})
+#: Concurrent env reads per discovery.
+READ_CONCURRENCY: Final = 8
+
+
+@dataclass(frozen=True)
+class EnvView:
+    """One variable; ``value`` is the raw content (untrusted text from the project)."""
+
+    key: str
+    value: str
+    is_reference: bool
+    is_platform: bool
+    sensitive: bool
+
+    @classmethod
+    def of(cls, key: str, value: str, env_type: str, sensitive: bool) -> EnvView:
+        return cls(
+            key=key,
+            value=value,
+            is_reference="${" in value,
+            is_platform=env_type.upper() in PLATFORM_ENV_TYPES or key == SUBDOMAIN_ENV,
+            sensitive=sensitive,
+        )
+
+
+@dataclass
+class ServiceView:
+    service: ServiceStack
+    envs: list[EnvView] | None = None
+    subdomain_url: str | None = None
+
+
+@dataclass
+class Discovery:
+    project: Project
+    services: list[ServiceView]
+    project_envs: list[EnvView] | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+async def user_services(client: ZeropsClient, project_id: str) -> list[ServiceStack]:
+    """The project's services a user manages (build/balancer plumbing and deleted ones left out)."""
+    services = await client.list_services(project_id)
+    kept = [s for s in services if not s.is_system_service and s.status.upper() not in _GONE]
+    return sorted(kept, key=lambda s: s.name)
+
+
+def _service_envs(variables: Sequence[ServiceEnv]) -> list[EnvView]:
+    return sorted((EnvView.of(v.key, v.content, v.type, v.sensitive) for v in variables), key=lambda e: e.key)
+
+
+def _project_envs(variables: Sequence[ProjectEnv]) -> list[EnvView]:
+    return sorted((EnvView.of(v.key, v.content, v.type, v.sensitive) for v in variables), key=lambda e: e.key)
+
+
+async def read_discovery(
+    client: ZeropsClient,
+    project: Project,
+    services: Sequence[ServiceStack],
+    *,
+    include_envs: bool,
+    detail: bool,
+) -> Discovery:
+    """Views of ``services`` with env (when ``include_envs``) and published subdomain URLs.
+
+    The project is re-read (its status may have changed since start-up); ``detail`` re-reads each
+    service from the authoritative endpoint (scaling limits included).
+    """
+    views = [ServiceView(service) for service in services]
+    project_envs: list[EnvView] | None = None
+
+    async def read_service(view: ServiceView) -> None:
+        if detail:
+            view.service = await client.get_service(view.service.id)
+        if not include_envs and not view.service.subdomain_access:
+            return
+        envs = _service_envs(await client.get_service_env(view.service.id))
+        url = next((e.value for e in envs if e.key == SUBDOMAIN_ENV), None)
+        view.subdomain_url = url if view.service.subdomain_access else None
+        if include_envs:
+            view.envs = envs
+
+    async def read_project() -> None:
+        nonlocal project
+        project = await client.get_project(project.id)
+
+    async def read_project_envs() -> None:
+        nonlocal project_envs
+        project_envs = _project_envs(await client.get_project_env(project.id))
+
+    jobs: list[Job] = [read_project, *(partial(read_service, view) for view in views)]
+    if include_envs:
+        jobs.append(read_project_envs)
+    await gather(*jobs, limit=READ_CONCURRENCY)
+    return Discovery(project=project, services=views, project_envs=project_envs)

@@ -1,0 +1,275 @@
+"""``zerops_discover``: the project and its services, optionally with env keys or values.
+
+Deviations from the reference tool: platform plumbing (build and balancer services) is left out, as
+there; zcp's own service (when zcp runs inside the project) is listed with ``isSelf: true`` and a note
+instead of being hidden, so the agent knows it exists and must not touch it; ``includeEnvValues``
+implies ``includeEnvs`` and sending ``includeEnvs=false`` with ``includeEnvValues=true`` is refused as
+contradictory; env values are fenced as untrusted data in the readable text.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated, Literal
+
+from pydantic import BaseModel, Field
+
+from zcp.errors import InvalidParameter
+from zcp.ops.discover import Discovery, EnvView, ServiceView, read_discovery, user_services
+from zcp.platform import status as st
+from zcp.tools.base import ToolDefinition, ToolOutput
+from zcp.tools.inputs import FlexBool, Hostname, find_service
+from zcp.tools.untrusted import fence
+
+if TYPE_CHECKING:
+    from zcp.app import App
+    from zcp.platform.models import ServiceStack
+    from zcp.runtime import RuntimeInfo
+
+NAME = "zerops_discover"
+DESCRIPTION = (
+    "List the project and its services: hostname, type, status, subdomain URL, ports; with service=, "
+    "one service in detail (scaling limits). includeEnvs adds env variable keys; includeEnvValues adds "
+    "their values too (only when you need them). Start here before changing anything."
+)
+
+Kind = Literal["runtime", "managed", "shared-storage", "object-storage", "other"]
+_KINDS: dict[str, Kind] = {
+    st.CATEGORY_RUNTIME: "runtime",
+    st.CATEGORY_MANAGED: "managed",
+    st.CATEGORY_SHARED_STORAGE: "shared-storage",
+    st.CATEGORY_OBJECT_STORAGE: "object-storage",
+}
+
+
+class EnvOut(BaseModel):
+    key: str
+    value: str | None = Field(default=None, description="untrusted project data")
+    is_reference: bool | None = Field(default=None, alias="isReference")
+    is_platform_injected: bool | None = Field(default=None, alias="isPlatformInjected")
+
+
+class ServiceOut(BaseModel):
+    hostname: str
+    service_id: str = Field(alias="serviceId")
+    type: str
+    kind: Kind
+    status: str
+    mode: str | None = None
+    is_self: bool | None = Field(default=None, alias="isSelf")
+    subdomain_enabled: bool = Field(alias="subdomainEnabled")
+    subdomain_url: str | None = Field(default=None, alias="subdomainUrl")
+    ports: list[str] | None = None
+    scaling: dict[str, float | str] | None = None
+    envs: list[EnvOut] | None = None
+
+
+class ProjectOut(BaseModel):
+    id: str
+    name: str
+    status: str
+    envs: list[EnvOut] | None = None
+
+
+class DiscoverResult(ToolOutput):
+    project: ProjectOut
+    services: list[ServiceOut]
+    notes: list[str] | None = None
+    next_actions: list[str] | None = Field(default=None, alias="nextActions")
+
+    def to_text(self) -> str:
+        p = self.project
+        lines = [f"Project {p.name} ({p.status}, id {p.id}): {len(self.services)} service(s)", ""]
+        for s in self.services:
+            parts = [f"- {s.hostname}", s.type, s.kind, s.status]
+            if s.mode:
+                parts.append(f"mode {s.mode}")
+            if s.subdomain_url:
+                parts.append(f"subdomain {s.subdomain_url}")
+            elif s.subdomain_enabled:
+                parts.append("subdomain on")
+            if s.ports:
+                parts.append("ports " + ",".join(s.ports))
+            if s.is_self:
+                parts.append("(zcp itself)")
+            lines.append("  ".join(parts))
+            if s.scaling:
+                lines.append("    scaling: " + ", ".join(f"{k}={v}" for k, v in s.scaling.items()))
+        text = "\n".join(lines) + "\n"
+        env_text = _env_block(self)
+        if env_text:
+            text += "\n" + env_text
+        for note in self.notes or []:
+            text += f"\nNote: {note}"
+        if self.notes:
+            text += "\n"
+        if self.next_actions:
+            text += "\nNext: " + " | ".join(self.next_actions) + "\n"
+        return text
+
+
+def _env_lines(owner: str, envs: list[EnvOut]) -> list[str]:
+    return [f"{owner}: {e.key}={e.value}" if e.value is not None else f"{owner}: {e.key}" for e in envs]
+
+
+def _env_block(result: DiscoverResult) -> str:
+    lines: list[str] = []
+    if result.project.envs is not None:
+        lines += _env_lines("(project)", result.project.envs)
+    for service in result.services:
+        if service.envs is not None:
+            lines += _env_lines(service.hostname, service.envs)
+    if not lines:
+        return ""
+    with_values = any(
+        e.value is not None
+        for envs in [result.project.envs or [], *(s.envs or [] for s in result.services)]
+        for e in envs
+    )
+    if not with_values:
+        return "Env keys (values not shown; ask with includeEnvValues=true):\n" + "\n".join(lines) + "\n"
+    return "Env variables:\n" + fence("\n".join(lines))
+
+
+def _env_out(env: EnvView, values: bool) -> EnvOut:
+    return EnvOut(
+        key=env.key,
+        value=env.value if values else None,
+        isReference=True if env.is_reference else None,
+        isPlatformInjected=True if env.is_platform else None,
+    )
+
+
+def _scaling(service: ServiceStack) -> dict[str, float | str] | None:
+    scaling = service.current_autoscaling or service.custom_autoscaling
+    if scaling is None:
+        return None
+    out: dict[str, float | str] = {}
+    vertical, horizontal = scaling.vertical_autoscaling, scaling.horizontal_autoscaling
+    if vertical is not None:
+        if vertical.cpu_mode:
+            out["cpuMode"] = vertical.cpu_mode
+        for prefix, resource in (("min", vertical.min_resource), ("max", vertical.max_resource)):
+            if resource is None:
+                continue
+            for name, value in (
+                ("Cpu", resource.cpu_core_count),
+                ("Ram", resource.memory_g_bytes),
+                ("Disk", resource.disk_g_bytes),
+            ):
+                if value is not None:
+                    out[prefix + name] = value
+    if horizontal is not None:
+        if horizontal.min_container_count is not None:
+            out["minContainers"] = horizontal.min_container_count
+        if horizontal.max_container_count is not None:
+            out["maxContainers"] = horizontal.max_container_count
+    return out or None
+
+
+def _service_out(view: ServiceView, *, is_self: bool, values: bool, detail: bool) -> ServiceOut:
+    service = view.service
+    kind = _KINDS.get(service.category.upper(), "other")
+    ports = [f"{p.port}/{p.scheme or p.protocol}" for p in service.ports]
+    return ServiceOut(
+        hostname=service.name,
+        serviceId=service.id,
+        type=service.type_version or "unknown",
+        kind=kind,
+        status=service.status,
+        mode=service.mode if kind == "managed" else None,
+        isSelf=True if is_self else None,
+        subdomainEnabled=service.subdomain_access,
+        subdomainUrl=view.subdomain_url,
+        ports=ports or None,
+        scaling=_scaling(service) if detail else None,
+        envs=[_env_out(e, values) for e in view.envs] if view.envs is not None else None,
+    )
+
+
+def _next_actions(services: list[ServiceOut]) -> list[str]:
+    if not services:
+        return ['zerops_knowledge recipe="nodejs"', "zerops_import content=<import YAML>"]
+    actions: list[str] = []
+    stopped = [s for s in services if s.status.upper() == "STOPPED" and not s.is_self]
+    if stopped:
+        actions.append(f'zerops_manage action="start" serviceHostname="{stopped[0].hostname}"')
+    if any(s.kind == "runtime" for s in services):
+        actions.append("zerops_verify")
+        actions.append("zerops_events limit=10")
+    return actions
+
+
+def _result(discovery: Discovery, runtime: RuntimeInfo, *, values: bool, detail: bool) -> DiscoverResult:
+    services: list[ServiceOut] = []
+    notes: list[str] = []
+    for view in discovery.services:
+        is_self = bool(runtime.is_self(service_id=view.service.id, hostname=view.service.name))
+        services.append(_service_out(view, is_self=is_self, values=values, detail=detail))
+        if is_self:
+            notes.append(
+                f"{view.service.name} is the service zcp itself runs in: zcp never stops, restarts "
+                "or deletes it."
+            )
+    project = discovery.project
+    project_out = ProjectOut(
+        id=project.id,
+        name=project.name,
+        status=project.status,
+        envs=[_env_out(e, values) for e in discovery.project_envs]
+        if discovery.project_envs is not None
+        else None,
+    )
+    return DiscoverResult(
+        project=project_out,
+        services=services,
+        notes=notes or None,
+        nextActions=_next_actions(services) or None,
+    )
+
+
+def discover_tool(app: App) -> ToolDefinition:
+    """Build the zerops_discover tool bound to ``app``."""
+
+    async def zerops_discover(
+        service: Annotated[
+            Hostname | None, Field(description="only this service, in detail (hostname, e.g. 'app')")
+        ] = None,
+        includeEnvs: Annotated[
+            FlexBool | None, Field(description="add env variable keys (no values)")
+        ] = None,
+        includeEnvValues: Annotated[
+            FlexBool | None, Field(description="add env variable values (implies includeEnvs)")
+        ] = None,
+    ) -> DiscoverResult:
+        if includeEnvs is False and includeEnvValues:
+            raise InvalidParameter(
+                "includeEnvs=false contradicts includeEnvValues=true",
+                suggestion="Send includeEnvValues=true alone (it includes the keys), or includeEnvs=true "
+                "for keys without values.",
+            )
+        values = bool(includeEnvValues)
+        include_envs = values or bool(includeEnvs)
+        platform = app.platform
+        services = await user_services(platform.client, platform.project.id)
+        if service is not None:
+            services = [find_service(services, service)]
+        discovery = await read_discovery(
+            platform.client,
+            platform.project,
+            services,
+            include_envs=include_envs,
+            detail=service is not None,
+        )
+        return _result(discovery, platform.runtime, values=values, detail=service is not None)
+
+    return ToolDefinition(
+        name=NAME,
+        title="Discover project and services",
+        description=DESCRIPTION,
+        fn=zerops_discover,
+        read_only=True,
+        destructive=False,
+        idempotent=True,
+        open_world=False,
+        needs_platform=True,
+    )
