@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 from zcp.tools.base import ToolDefinition
 from zcp.tools.discover import discover_tool
+from zcp.tools.env import env_tool
 from zcp.tools.knowledge import knowledge_tool
 from zcp.tools.manage import manage_tool
 from zcp.tools.scale import scale_tool
@@ -22,4 +23,5 @@ TOOL_FACTORIES: tuple[Callable[..., ToolDefinition], ...] = (
     manage_tool,
     scale_tool,
     subdomain_tool,
+    env_tool,
 )

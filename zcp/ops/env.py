@@ -1,0 +1,256 @@
+"""Environment variables of a service or of the project: parse, expand, store, delete, restart.
+
+``KEY=value`` input is checked whole before anything is sent (key syntax, duplicates, platform-generated
+keys, values a service env file cannot carry), then ``<@...>`` expressions in values are expanded with
+:mod:`zcp.preprocess` — all in one batch, so ``setVar``/``getVar`` work across variables — and stored:
+
+* service variables in one env-file write (the platform upserts the keys it names, one process);
+* project variables one by one; the platform has no update, so a key that exists is deleted first.
+
+A service only sees changed variables after a restart. :func:`restart_targets` says which services to
+restart: the service itself, or for project variables every running runtime — never zcp's own service.
+Values are never logged.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Final
+
+from zcp.errors import InvalidEnvFormat, InvalidParameter
+from zcp.platform import status as st
+
+if TYPE_CHECKING:
+    from zcp.auth import PlatformConnection
+    from zcp.platform.models import Process, ProjectEnv, ServiceEnv, ServiceStack
+    from zcp.runtime import RuntimeInfo
+
+KEY_PATTERN: Final = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+MAX_KEY_LENGTH: Final = 255
+#: Service variable types the platform generates; they cannot be set or deleted.
+GENERATED_TYPES: Final = frozenset({"READ_ONLY", "INTERNAL"})
+REFERENCE: Final = re.compile(r"\$\{([A-Za-z0-9_]+)\}")
+
+
+@dataclass(frozen=True)
+class Assignment:
+    key: str
+    value: str
+
+
+def _check_key(key: str, where: str) -> None:
+    if not key:
+        raise InvalidEnvFormat(
+            f"{where}: the key is empty",
+            suggestion='Write each variable as KEY=value, e.g. "NODE_ENV=production".',
+        )
+    if len(key) > MAX_KEY_LENGTH or not KEY_PATTERN.match(key):
+        raise InvalidEnvFormat(
+            f"{where}: {key[:60]!r} is not a valid variable name",
+            suggestion="Keys start with a letter or _, then letters, digits and _ only (e.g. DATABASE_URL).",
+            details={"key": key[:60]},
+        )
+
+
+def parse_assignments(items: Sequence[str]) -> list[Assignment]:
+    """``["KEY=value", ...]`` → assignments (split at the first ``=``); every problem is INVALID_ENV_FORMAT."""
+    if not items:
+        raise InvalidParameter(
+            "set needs variables: a list of KEY=value strings",
+            suggestion='e.g. variables=["NODE_ENV=production", "DB_URL=${db_connectionString}"].',
+        )
+    seen: set[str] = set()
+    out: list[Assignment] = []
+    for index, item in enumerate(items):
+        key, sep, value = item.partition("=")
+        key = key.strip()
+        where = f"variables[{index}]"
+        if not sep:
+            raise InvalidEnvFormat(
+                f"{where}: {key[:60]!r} has no '=': each variable is KEY=value",
+                suggestion=f'Write it as "{key[:60] or "KEY"}=value" (an empty value is "KEY=").',
+            )
+        _check_key(key, where)
+        if key in seen:
+            raise InvalidEnvFormat(f"{where}: {key} is given twice", suggestion="Give each key once.")
+        seen.add(key)
+        out.append(Assignment(key, value))
+    return out
+
+
+def parse_keys(items: Sequence[str]) -> list[str]:
+    """The keys to delete (``KEY``, or ``KEY=…`` with the value ignored), each once."""
+    if not items:
+        raise InvalidParameter(
+            "delete needs variables: the keys to delete", suggestion='e.g. variables=["OLD_FLAG"].'
+        )
+    keys: list[str] = []
+    for index, item in enumerate(items):
+        key = item.partition("=")[0].strip()
+        _check_key(key, f"variables[{index}]")
+        if key not in keys:
+            keys.append(key)
+    return keys
+
+
+def expand_values(assignments: Sequence[Assignment], *, rng: random.Random | None = None) -> list[Assignment]:
+    """Expand ``<@...>`` expressions in every value, in one batch (INVALID_PARAMETER names the key)."""
+    from zcp.preprocess import expand_batch, needs_expansion
+
+    if not any(needs_expansion(a.value) for a in assignments):
+        return list(assignments)
+    expanded = expand_batch({a.key: a.value for a in assignments}, rng=rng or random.SystemRandom())
+    return [Assignment(a.key, expanded[a.key]) for a in assignments]
+
+
+def is_reference(value: str) -> bool:
+    """True when the value refers to another variable (``${db_hostname}``)."""
+    return bool(REFERENCE.search(value))
+
+
+def env_file(assignments: Sequence[Assignment]) -> str:
+    """The ``KEY=value`` text of a service env-file write; values that parsing would alter are quoted."""
+    lines = []
+    for item in assignments:
+        value = item.value
+        if "\n" in value or "\r" in value:
+            raise InvalidEnvFormat(
+                f"{item.key}: a service variable cannot hold a line break",
+                suggestion="Store multi-line values (keys, certificates) as a project variable "
+                "(project=true), or encode them (e.g. base64) and decode in the app.",
+                details={"key": item.key},
+            )
+        quoted = value != value.strip() or (len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"")
+        lines.append(f'{item.key}="{value}"' if quoted else f"{item.key}={value}")
+    return "".join(line + "\n" for line in lines)
+
+
+# --- service scope ------------------------------------------------------------------------------
+
+
+def refuse_generated(keys: Sequence[str], current: Sequence[ServiceEnv], service: ServiceStack) -> None:
+    """INVALID_ENV_FORMAT when a key belongs to a variable the platform generates."""
+    generated = sorted({v.key for v in current if v.key in keys and v.type.upper() in GENERATED_TYPES})
+    if generated:
+        raise InvalidEnvFormat(
+            f"{', '.join(generated)} on {service.name} {'is' if len(generated) == 1 else 'are'} generated by the "
+            "platform and cannot be changed",
+            suggestion="Use another key name; reference generated values instead, e.g. ${"
+            + service.name
+            + "_hostname}.",
+            details={"generated": generated},
+        )
+
+
+async def set_service_vars(
+    platform: PlatformConnection, service: ServiceStack, assignments: Sequence[Assignment]
+) -> tuple[Process, set[str]]:
+    """Store the variables in one env-file write; returns the process and the keys that existed."""
+    current = await platform.client.get_service_env(service.id)
+    refuse_generated([a.key for a in assignments], current, service)
+    text = env_file(assignments)
+    existing = {v.key for v in current}
+    process = await platform.client.set_service_env_file(service.id, text)
+    return process, {a.key for a in assignments} & existing
+
+
+async def delete_service_vars(
+    platform: PlatformConnection, service: ServiceStack, keys: Sequence[str]
+) -> list[tuple[str, Process]]:
+    """Delete each key (one platform call per key); unknown keys are refused before any call."""
+    current = await platform.client.get_service_env(service.id)
+    refuse_generated(keys, current, service)
+    by_key = {v.key: v for v in current}
+    _refuse_unknown(keys, sorted(by_key), f"service {service.name}")
+    return [(key, await platform.client.delete_user_data(by_key[key].id)) for key in keys]
+
+
+# --- project scope ------------------------------------------------------------------------------
+
+
+async def set_project_vars(
+    platform: PlatformConnection, assignments: Sequence[Assignment]
+) -> tuple[list[tuple[str, Process]], set[str]]:
+    """Create each variable; an existing key is deleted first (the platform has no update)."""
+    project_id = platform.project.id
+    by_key = {v.key: v for v in await platform.client.get_project_env(project_id)}
+    processes: list[tuple[str, Process]] = []
+    for item in assignments:
+        if item.key in by_key:
+            processes.append((item.key, await platform.client.delete_project_env(by_key[item.key].id)))
+        processes.append(
+            (item.key, await platform.client.create_project_env(project_id, item.key, item.value))
+        )
+    return processes, {a.key for a in assignments} & set(by_key)
+
+
+async def delete_project_vars(platform: PlatformConnection, keys: Sequence[str]) -> list[tuple[str, Process]]:
+    by_key = {v.key: v for v in await platform.client.get_project_env(platform.project.id)}
+    _refuse_unknown(keys, sorted(by_key), "the project")
+    return [(key, await platform.client.delete_project_env(by_key[key].id)) for key in keys]
+
+
+async def project_vars(platform: PlatformConnection) -> list[ProjectEnv]:
+    return await platform.client.get_project_env(platform.project.id)
+
+
+def _refuse_unknown(keys: Sequence[str], existing: list[str], where: str) -> None:
+    import difflib
+
+    unknown = [k for k in keys if k not in existing]
+    if not unknown:
+        return
+    hints = []
+    for key in unknown:
+        close = difflib.get_close_matches(key, existing, n=1, cutoff=0.6)
+        if close:
+            hints.append(f"{key} → {close[0]}?")
+    raise InvalidParameter(
+        f"{', '.join(unknown)} {'is' if len(unknown) == 1 else 'are'} not set on {where}; nothing was deleted",
+        suggestion=(" ".join(hints) + " " if hints else "")
+        + f"Variables on {where}: {', '.join(existing) or '(none)'}.",
+        details={"unknown": unknown, "available": existing},
+    )
+
+
+# --- restarts ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RestartPlan:
+    """Which services to restart after a change, and why others were left alone."""
+
+    targets: tuple[ServiceStack, ...]
+    notes: tuple[str, ...]
+
+
+def restart_targets(
+    services: Sequence[ServiceStack], runtime: RuntimeInfo, *, service: ServiceStack | None
+) -> RestartPlan:
+    """For a service change: that service. For a project change: every running runtime. Pure.
+
+    Services that are not running pick the change up when they start; zcp's own service is never
+    restarted by zcp.
+    """
+    candidates = (
+        [service]
+        if service is not None
+        else [s for s in services if s.category.upper() == st.CATEGORY_RUNTIME]
+    )
+    targets: list[ServiceStack] = []
+    notes: list[str] = []
+    for candidate in candidates:
+        if runtime.is_self(service_id=candidate.id, hostname=candidate.name):
+            notes.append(
+                f"{candidate.name} is zcp's own service and was not restarted; restart it outside zcp"
+            )
+        elif candidate.status.upper() not in st.SERVICE_HEALTHY:
+            notes.append(
+                f"{candidate.name} is {candidate.status}, not running: it picks the change up when it starts"
+            )
+        else:
+            targets.append(candidate)
+    return RestartPlan(tuple(targets), tuple(notes))
