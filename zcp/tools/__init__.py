@@ -13,6 +13,7 @@ from zcp.tools.base import ToolDefinition
 from zcp.tools.discover import discover_tool
 from zcp.tools.env import env_tool
 from zcp.tools.knowledge import knowledge_tool
+from zcp.tools.logs import logs_tool
 from zcp.tools.manage import manage_tool
 from zcp.tools.scale import scale_tool
 from zcp.tools.subdomain import subdomain_tool
@@ -20,6 +21,7 @@ from zcp.tools.subdomain import subdomain_tool
 TOOL_FACTORIES: tuple[Callable[..., ToolDefinition], ...] = (
     knowledge_tool,
     discover_tool,
+    logs_tool,
     manage_tool,
     scale_tool,
     subdomain_tool,
