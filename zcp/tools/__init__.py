@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 from zcp.tools.base import ToolDefinition
 from zcp.tools.discover import discover_tool
+from zcp.tools.events import events_tool
 from zcp.tools.env import env_tool
 from zcp.tools.knowledge import knowledge_tool
 from zcp.tools.logs import logs_tool
@@ -22,6 +23,7 @@ TOOL_FACTORIES: tuple[Callable[..., ToolDefinition], ...] = (
     knowledge_tool,
     discover_tool,
     logs_tool,
+    events_tool,
     manage_tool,
     scale_tool,
     subdomain_tool,
