@@ -10,12 +10,15 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from zcp.tools.base import ToolDefinition
+from zcp.tools.delete import delete_tool
 from zcp.tools.discover import discover_tool
-from zcp.tools.events import events_tool
 from zcp.tools.env import env_tool
+from zcp.tools.events import events_tool
+from zcp.tools.importing import import_tool
 from zcp.tools.knowledge import knowledge_tool
 from zcp.tools.logs import logs_tool
 from zcp.tools.manage import manage_tool
+from zcp.tools.process import process_tool
 from zcp.tools.scale import scale_tool
 from zcp.tools.subdomain import subdomain_tool
 
@@ -24,8 +27,11 @@ TOOL_FACTORIES: tuple[Callable[..., ToolDefinition], ...] = (
     discover_tool,
     logs_tool,
     events_tool,
+    process_tool,
     manage_tool,
     scale_tool,
     subdomain_tool,
     env_tool,
+    import_tool,
+    delete_tool,
 )
