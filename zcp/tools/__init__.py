@@ -19,7 +19,6 @@ from zcp.tools.knowledge import knowledge_tool
 from zcp.tools.logs import logs_tool
 from zcp.tools.manage import manage_tool
 from zcp.tools.process import process_tool
-from zcp.tools.process import process_tool
 from zcp.tools.scale import scale_tool
 from zcp.tools.subdomain import subdomain_tool
 
@@ -28,7 +27,6 @@ TOOL_FACTORIES: tuple[Callable[..., ToolDefinition], ...] = (
     discover_tool,
     logs_tool,
     events_tool,
-    process_tool,
     process_tool,
     manage_tool,
     scale_tool,
