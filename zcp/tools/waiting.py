@@ -226,7 +226,8 @@ class ProcessWaiter:
         )
 
         async def report(progress: PollProgress) -> None:
-            await self.notify(f"{name} {progress.status} after {progress.elapsed:.0f}s")
+            elapsed = f"{progress.elapsed:.1f}" if progress.elapsed < 10 else f"{progress.elapsed:.0f}"
+            await self.notify(f"{name} {progress.status} after {elapsed}s")
 
         try:
             result = await poller.wait(process, on_progress=report)
