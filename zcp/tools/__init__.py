@@ -14,6 +14,7 @@ from zcp.tools.delete import delete_tool
 from zcp.tools.discover import discover_tool
 from zcp.tools.env import env_tool
 from zcp.tools.events import events_tool
+from zcp.tools.export import export_tool
 from zcp.tools.importing import import_tool
 from zcp.tools.knowledge import knowledge_tool
 from zcp.tools.logs import logs_tool
@@ -28,6 +29,7 @@ TOOL_FACTORIES: tuple[Callable[..., ToolDefinition], ...] = (
     logs_tool,
     events_tool,
     process_tool,
+    export_tool,
     manage_tool,
     scale_tool,
     subdomain_tool,
