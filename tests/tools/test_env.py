@@ -100,9 +100,9 @@ async def test_set_expands_expressions_stores_values_and_restarts_the_service(sa
         "DB_HOST": True,
         "MODE": None,
     }
-    assert [r["serviceHostname"] for r in data["restarts"]] == ["appdev"]
-    assert data["restarts"][0]["process"]["actionName"] == "stack.restart"
-    assert data["restarts"][0]["process"]["status"] == "FINISHED"
+    assert [r["service"] for r in data["restarts"]] == ["appdev"]
+    assert data["restarts"][0]["actionName"] == "stack.restart"
+    assert data["restarts"][0]["status"] == "FINISHED"
     assert data["nextActions"] == ['zerops_verify serviceHostname="appdev"']
     assert any("restart appdev" in m or "appdev" in m for m in progress.messages)
 
@@ -144,7 +144,7 @@ async def test_project_variables_restart_every_running_runtime_and_replace_exist
         second = await session.ok(
             "zerops_env", {"action": "set", "project": True, "variables": ["REGION=us"], "skipRestart": True}
         )
-    assert sorted(r["serviceHostname"] for r in first["restarts"]) == ["appdev", "appstage"]
+    assert sorted(r["service"] for r in first["restarts"]) == ["appdev", "appstage"]
     assert _project_env(sandbox) == {"REGION": "us"}
     assert second["variables"] == [{"key": "REGION", "replaced": True}]
     assert [p["actionName"] for p in second["processes"]] == ["project.envDelete", "project.envCreate"]
@@ -168,7 +168,7 @@ async def test_delete_removes_keys_and_refuses_unknown_or_generated_ones(sandbox
     assert generated["code"] == "INVALID_ENV_FORMAT"
     assert data["outcome"] == "done" and len(data["processes"]) == 2
     assert _value(sandbox, "appdev", "DB_HOST") is None and _value(sandbox, "appdev", "DB_PORT") is None
-    assert [r["serviceHostname"] for r in data["restarts"]] == ["appdev"]
+    assert [r["service"] for r in data["restarts"]] == ["appdev"]
 
 
 @pytest.mark.sandbox(seed="standard")

@@ -30,7 +30,7 @@ DESCRIPTION = (
 
 
 class DeleteResult(ToolOutput):
-    """A dry run (nothing changed) or the outcome of the delete."""
+    """A dry run or the delete's outcome."""
 
     dry_run: bool = Field(alias="dryRun")
     service_hostname: str = Field(alias="serviceHostname")
@@ -62,9 +62,7 @@ def delete_tool(app: App) -> ToolDefinition:
 
     async def zerops_delete(
         serviceHostname: Hostname,
-        confirm: Annotated[
-            str | None, Field(description="the hostname again, after the user approved")
-        ] = None,
+        confirm: Annotated[str | None, Field(description="the hostname again")] = None,
         waitSeconds: WaitSeconds = None,
         ctx: Context | None = None,
     ) -> DeleteResult:

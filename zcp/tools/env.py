@@ -42,10 +42,9 @@ if TYPE_CHECKING:
 
 NAME = "zerops_env"
 DESCRIPTION = (
-    "Environment variables of a service (serviceHostname) or the project (project=true). get lists them "
-    "(values only with includeValues); set takes KEY=value strings (<@...> expressions expanded); delete "
-    "takes keys. set/delete restart the affected services and wait (skipRestart=true to skip). "
-    "generate-dotenv writes a local .env for a zerops.yaml setup with references resolved."
+    "Env variables of a service (serviceHostname) or the project (project=true): get (values only with "
+    "includeValues), set KEY=value (<@...> expanded), delete keys; set/delete restart affected services "
+    "and wait (skipRestart to skip). generate-dotenv writes a local .env with references resolved."
 )
 
 EnvAction = Literal["get", "set", "delete", "generate-dotenv"]
@@ -64,15 +63,8 @@ class VariableOut(BaseModel):
     replaced: bool | None = None
 
 
-class RestartOut(BaseModel):
-    model_config = ConfigDict(populate_by_name=True)
-
-    service_hostname: str = Field(alias="serviceHostname")
-    process: ProcessOut
-
-
 class EnvResult(ToolOutput):
-    """What zerops_env did; fields that do not apply to the action are omitted."""
+    """What zerops_env did (fields that do not apply are omitted)."""
 
     action: EnvAction
     scope: Literal["service", "project"]
@@ -80,7 +72,7 @@ class EnvResult(ToolOutput):
     variables: list[VariableOut]
     outcome: Outcome | None = None
     processes: list[ProcessOut] | None = None
-    restarts: list[RestartOut] | None = None
+    restarts: list[ProcessOut] | None = None
     restart_skipped: bool | None = Field(default=None, alias="restartSkipped")
     path: str | None = None
     unresolved: list[str] | None = None
@@ -104,7 +96,7 @@ class EnvResult(ToolOutput):
         for process in self.processes or []:
             lines.append(f"process: {process.line()}")
         for restart in self.restarts or []:
-            lines.append(f"restart {restart.service_hostname}: {restart.process.line()}")
+            lines.append(f"restart {restart.service}: {restart.line()}")
         if self.unresolved:
             lines.append("unresolved references: " + ", ".join("${" + name + "}" for name in self.unresolved))
         lines += [f"warning: {w}" for w in self.warnings or []]
@@ -174,26 +166,20 @@ def env_tool(app: App) -> ToolDefinition:
 
     async def zerops_env(
         action: Annotated[EnvAction, Field(description="what to do")],
-        serviceHostname: Annotated[
-            Hostname | None, Field(description="the service (omit with project=true)")
-        ] = None,
+        serviceHostname: Annotated[Hostname | None, Field(description="the service")] = None,
         project: Annotated[
-            FlexBool, Field(description="project-level variables, inherited by every service")
+            FlexBool, Field(description="project variables (every service inherits them)")
         ] = False,
         variables: Annotated[
             list[str] | None,
-            Field(description='set: ["KEY=value", ...]; delete: ["KEY", ...]', max_length=200),
+            Field(description='set: ["KEY=value"]; delete: ["KEY"]', max_length=200),
         ] = None,
-        includeValues: Annotated[FlexBool, Field(description="show values (often credentials)")] = False,
-        skipRestart: Annotated[
-            FlexBool, Field(description="set/delete: do not restart affected services")
-        ] = False,
+        includeValues: Annotated[FlexBool, Field(description="show values (often secrets)")] = False,
+        skipRestart: Annotated[FlexBool, Field(description="set/delete: no restart")] = False,
         setup: Annotated[
-            str | None, Field(description="generate-dotenv: zerops.yaml setup (default: hostname)")
+            str | None, Field(description="generate-dotenv: setup name (default: hostname)")
         ] = None,
-        path: Annotated[
-            str | None, Field(description="generate-dotenv: zerops.yaml path (default ./zerops.yaml)")
-        ] = None,
+        path: Annotated[str | None, Field(description="generate-dotenv: zerops.yaml path")] = None,
         waitSeconds: WaitSeconds = None,
         ctx: Context | None = None,
     ) -> EnvResult:
@@ -272,8 +258,8 @@ def env_tool(app: App) -> ToolDefinition:
             service_hostname=host,
             variables=out_vars,
             outcome=outcome,
-            processes=[w.out() for w in waited],
-            restarts=[RestartOut(service_hostname=r.label, process=r.out()) for r in restarts] or None,
+            processes=[w.out(service=host) for w in waited],
+            restarts=[r.out(service=r.label) for r in restarts] or None,
             restart_skipped=True if skipRestart else None,
             warnings=warnings or None,
             next_actions=next_actions,

@@ -62,7 +62,7 @@ class ImportedOut(BaseModel):
 
 
 class ImportResult(ToolOutput):
-    """A dry run (nothing changed) or the outcome of the import."""
+    """A dry run or the import's outcome."""
 
     dry_run: bool = Field(alias="dryRun")
     summary: str
@@ -111,15 +111,11 @@ def import_tool(app: App) -> ToolDefinition:
 
     async def zerops_import(
         content: Annotated[
-            str | None, Field(description="import YAML text (services: ...)", max_length=ops.MAX_IMPORT_CHARS)
+            str | None, Field(description="import YAML text", max_length=ops.MAX_IMPORT_CHARS)
         ] = None,
-        filePath: Annotated[str | None, Field(description="path of an import YAML file")] = None,
-        override: Annotated[
-            FlexBool, Field(description="replace existing services with the same hostname")
-        ] = False,
-        confirm: Annotated[
-            str | None, Field(description="comma-separated hostnames being replaced, after the user approved")
-        ] = None,
+        filePath: Annotated[str | None, Field(description="import YAML file path")] = None,
+        override: Annotated[FlexBool, Field(description="replace existing services")] = False,
+        confirm: Annotated[str | None, Field(description="hostnames being replaced, comma-separated")] = None,
         waitSeconds: WaitSeconds = None,
         ctx: Context | None = None,
     ) -> ImportResult:

@@ -23,9 +23,8 @@ if TYPE_CHECKING:
 
 NAME = "zerops_manage"
 DESCRIPTION = (
-    "Start, stop, restart or reload (runtimes: re-read config without a new container) a service, or "
-    "connect-storage / disconnect-storage a shared storage (mounted at /mnt/<storage>) to a runtime. "
-    "Waits for the platform process with progress, up to waitSeconds."
+    "Start, stop, restart or reload (runtimes) a service, or connect-storage/disconnect-storage a shared "
+    "storage (mounted at /mnt/<storage>) to a runtime. Waits for the process with progress."
 )
 
 _PAST = {
@@ -45,7 +44,7 @@ class ManageResult(ToolOutput):
     service_hostname: str = Field(alias="serviceHostname")
     service_id: str = Field(alias="serviceId")
     storage_hostname: str | None = Field(default=None, alias="storageHostname")
-    outcome: Outcome = Field(description="done, failed, or running (the wait ended first)")
+    outcome: Outcome
     message: str
     process: ProcessOut
     warnings: list[str] | None = None
@@ -81,7 +80,7 @@ def manage_tool(app: App) -> ToolDefinition:
         action: Annotated[ManageAction, Field(description="what to do")],
         serviceHostname: Hostname,
         storageHostname: Annotated[
-            Hostname | None, Field(description="connect-storage/disconnect-storage: the shared storage")
+            Hostname | None, Field(description="the shared storage (storage actions)")
         ] = None,
         waitSeconds: WaitSeconds = None,
         ctx: Context | None = None,

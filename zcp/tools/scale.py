@@ -25,26 +25,26 @@ if TYPE_CHECKING:
 
 NAME = "zerops_scale"
 DESCRIPTION = (
-    "Set a service's autoscaling limits: CPU mode and cores, RAM and disk in GB (per container), free-"
-    "resource thresholds, and for runtimes the container count. Give only what should change. Out-of-"
-    "range values return INVALID_SCALING with the allowed ranges."
+    "Set a service's autoscaling limits, giving only what changes: CPU mode and cores, RAM and disk (GB per "
+    "container), free RAM/CPU floors (GB, %, cores), container count (runtimes). Out-of-range values get "
+    "INVALID_SCALING with the allowed ranges."
 )
 
 
-def _range(name: str, text: str) -> Any:
+def _range(name: str, text: str | None) -> Any:
     limit = LIMITS[name]
     return Field(description=text, json_schema_extra={"minimum": limit.low, "maximum": limit.high})
 
 
 class ScaleResult(ToolOutput):
-    """How a scaling change ended, and the limits the service has now."""
+    """How the change ended; ``scaling`` is what the service has now."""
 
     service_hostname: str = Field(alias="serviceHostname")
     service_id: str = Field(alias="serviceId")
-    outcome: Outcome = Field(description="done, failed, or running (the wait ended first)")
+    outcome: Outcome
     message: str
     requested: dict[str, Any]
-    scaling: dict[str, Any] = Field(description="autoscaling after the change")
+    scaling: dict[str, Any]
     process: ProcessOut | None = None
     warnings: list[str] | None = None
     next_actions: list[str] = Field(default_factory=list, alias="nextActions")
@@ -74,19 +74,17 @@ def scale_tool(app: App) -> ToolDefinition:
             str | None,
             Field(description="SHARED or DEDICATED", json_schema_extra={"enum": ["SHARED", "DEDICATED"]}),
         ] = None,
-        minCpu: Annotated[int | None, _range("minCpu", "cores")] = None,
-        maxCpu: Annotated[int | None, _range("maxCpu", "cores")] = None,
-        startCpu: Annotated[int | None, _range("startCpu", "cores at container start")] = None,
-        minRam: Annotated[float | None, _range("minRam", "GB")] = None,
-        maxRam: Annotated[float | None, _range("maxRam", "GB")] = None,
-        minDisk: Annotated[float | None, _range("minDisk", "GB (disk never shrinks)")] = None,
-        maxDisk: Annotated[float | None, _range("maxDisk", "GB")] = None,
-        minFreeRamGB: Annotated[float | None, _range("minFreeRamGB", "GB")] = None,
-        minFreeRamPercent: Annotated[float | None, _range("minFreeRamPercent", "%")] = None,
-        minFreeCpuCores: Annotated[
-            float | None, _range("minFreeCpuCores", "DEDICATED only: fraction of a core")
-        ] = None,
-        minFreeCpuPercent: Annotated[float | None, _range("minFreeCpuPercent", "DEDICATED only: %")] = None,
+        minCpu: Annotated[int | None, _range("minCpu", None)] = None,
+        maxCpu: Annotated[int | None, _range("maxCpu", None)] = None,
+        startCpu: Annotated[int | None, _range("startCpu", "at container start")] = None,
+        minRam: Annotated[float | None, _range("minRam", None)] = None,
+        maxRam: Annotated[float | None, _range("maxRam", None)] = None,
+        minDisk: Annotated[float | None, _range("minDisk", "disk never shrinks")] = None,
+        maxDisk: Annotated[float | None, _range("maxDisk", None)] = None,
+        minFreeRamGB: Annotated[float | None, _range("minFreeRamGB", None)] = None,
+        minFreeRamPercent: Annotated[float | None, _range("minFreeRamPercent", None)] = None,
+        minFreeCpuCores: Annotated[float | None, _range("minFreeCpuCores", "DEDICATED only, cores")] = None,
+        minFreeCpuPercent: Annotated[float | None, _range("minFreeCpuPercent", "DEDICATED only")] = None,
         minContainers: Annotated[int | None, _range("minContainers", "runtimes only")] = None,
         maxContainers: Annotated[int | None, _range("maxContainers", "runtimes only")] = None,
         waitSeconds: WaitSeconds = None,

@@ -37,7 +37,7 @@ State = Literal["enabled", "disabled", "already_enabled", "already_disabled", "f
 
 
 class SubdomainResult(ToolOutput):
-    """The subdomain state after the call, with its URLs."""
+    """The subdomain state after the call."""
 
     service_hostname: str = Field(alias="serviceHostname")
     service_id: str = Field(alias="serviceId")

@@ -53,8 +53,7 @@ WaitSeconds = Annotated[
     Field(
         ge=0,
         le=WAIT_SECONDS_LIMIT,
-        description="seconds to wait for completion (default 45; 0 = return at once); "
-        "work still running then is followed with zerops_process",
+        description="max seconds to wait (default 45, 0 = none)",
     ),
 ]
 
@@ -98,17 +97,17 @@ class ProcessOut(BaseModel):
     process_id: str = Field(alias="processId")
     action_name: str = Field(alias="actionName")
     status: str
-    finished: str | None = None
+    service: str | None = None
     fail_reason: str | None = Field(default=None, alias="failReason")
     still_running: bool | None = Field(default=None, alias="stillRunning")
 
     @classmethod
-    def of(cls, process: Process, *, still_running: bool = False) -> ProcessOut:
+    def of(cls, process: Process, *, still_running: bool = False, service: str | None = None) -> ProcessOut:
         return cls(
             process_id=process.id,
             action_name=process.action_name,
             status=process.normalized_status,
-            finished=process.finished,
+            service=service,
             fail_reason=process.fail_reason,
             still_running=True if still_running else None,
         )
@@ -162,8 +161,9 @@ class Waited:
         """Over, but not FINISHED (FAILED, CANCELED, ROLLBACKING…)."""
         return not self.still_running and self.status != st.FINISHED
 
-    def out(self) -> ProcessOut:
-        return ProcessOut.of(self.process, still_running=self.still_running)
+    def out(self, *, service: str | None = None) -> ProcessOut:
+        """The process for a tool result; ``service`` names the hostname it belongs to, when useful."""
+        return ProcessOut.of(self.process, still_running=self.still_running, service=service)
 
 
 class ProcessWaiter:
