@@ -12,7 +12,7 @@ Every mutating Zerops call returns a process. A tool that changes something wait
 * lets anyio cancellation through: a cancelled call stops polling at once. Cancelling the *wait*
   never cancels the platform operation; ``zerops_process action="cancel"`` does that.
 
-The clock (``sleep``, ``monotonic``) comes from :func:`clock_of`, so tests and the sandbox demo move
+The clock (``sleep``, ``monotonic``) comes from :func:`clock_of`, so tests move
 time instead of waiting for it. Typical use::
 
     waiter = ProcessWaiter(app, ctx, wait_seconds=waitSeconds, subject="restart app")
@@ -28,7 +28,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Annotated, Any, Literal, Protocol, TypeVar
+from typing import TYPE_CHECKING, Annotated, Literal, Protocol, TypeVar
 
 import anyio
 from pydantic import BaseModel, ConfigDict, Field
@@ -261,16 +261,6 @@ class ProcessWaiter:
     async def wait_all(self, processes: Sequence[tuple[str, Process]]) -> list[Waited]:
         """Wait for several ``(label, process)`` pairs in turn, within the one budget."""
         return [await self.wait(process, label=label) for label, process in processes]
-
-
-def waiting_summary(waited: Sequence[Waited]) -> dict[str, Any]:
-    """Counts by outcome: ``{"finished": n, "failed": n, "stillRunning": n}`` (zero counts omitted)."""
-    counts = {
-        "finished": sum(1 for w in waited if w.succeeded),
-        "failed": sum(1 for w in waited if w.failed),
-        "stillRunning": sum(1 for w in waited if w.still_running),
-    }
-    return {key: value for key, value in counts.items() if value}
 
 
 #: How a mutating call ended, as tools report it.
