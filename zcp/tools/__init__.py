@@ -22,6 +22,7 @@ from zcp.tools.manage import manage_tool
 from zcp.tools.process import process_tool
 from zcp.tools.scale import scale_tool
 from zcp.tools.subdomain import subdomain_tool
+from zcp.tools.verify import verify_tool
 
 TOOL_FACTORIES: tuple[Callable[..., ToolDefinition], ...] = (
     knowledge_tool,
@@ -30,6 +31,7 @@ TOOL_FACTORIES: tuple[Callable[..., ToolDefinition], ...] = (
     events_tool,
     process_tool,
     export_tool,
+    verify_tool,
     manage_tool,
     scale_tool,
     subdomain_tool,

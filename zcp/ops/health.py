@@ -1,0 +1,215 @@
+"""Service health: a few checks per service, aggregated into healthy / degraded / unhealthy.
+
+Checks (each ``pass``, ``fail``, ``skip`` or ``info``):
+
+* ``service_running`` — the platform reports the service ``ACTIVE``/``RUNNING``;
+* ``error_logs`` — no error-level log lines in the last few minutes (runtimes only; a failed log read
+  is a ``skip``, never a failure of the check run);
+* ``http_root`` — for runtimes that serve HTTP (not workers): a ``GET`` of the public subdomain
+  answers below 500. A service without a subdomain is ``skip`` with the call that enables one.
+
+Aggregation: a failed ``service_running`` makes the service **unhealthy**; any other failed check
+makes it **degraded**; otherwise it is **healthy** (``skip`` and ``info`` do not count). The project
+is as bad as its worst service.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any, Final, Literal
+
+from zcp.errors import Recovery, ZcpError
+from zcp.ops.probe import HttpProber
+from zcp.platform import status as st
+from zcp.platform.logs import LogQuery
+
+if TYPE_CHECKING:
+    from zcp.platform.client import ZeropsClient
+    from zcp.platform.models import Project, ServiceStack
+
+log = logging.getLogger(__name__)
+
+CheckStatus = Literal["pass", "fail", "skip", "info"]
+Health = Literal["healthy", "degraded", "unhealthy"]
+RuntimeClass = Literal["managed", "dynamic", "implicit", "static", "worker"]
+
+#: How far back ``error_logs`` looks.
+ERROR_WINDOW: Final = timedelta(minutes=5)
+#: Error lines kept as evidence in a failed ``error_logs`` check.
+EVIDENCE_LINES: Final = 3
+SUBDOMAIN_ENV: Final = "zeropsSubdomain"
+_IMPLICIT: Final = frozenset({"php-apache", "php-nginx"})
+_STATIC: Final = frozenset({"static", "nginx"})
+_COMING_UP: Final = frozenset({"CREATING", "STARTING", "RESTARTING", "RELOADING"})
+_RANK: Final[dict[Health, int]] = {"healthy": 0, "degraded": 1, "unhealthy": 2}
+
+
+@dataclass(frozen=True)
+class Check:
+    """One check's outcome; ``evidence`` holds text from outside (log lines, a page excerpt)."""
+
+    name: str
+    status: CheckStatus
+    detail: str | None = None
+    http_status: int | None = None
+    url: str | None = None
+    evidence: tuple[str, ...] = ()
+    recovery: Recovery | None = None
+
+
+@dataclass(frozen=True)
+class ServiceHealth:
+    hostname: str
+    kind: Literal["runtime", "managed"]
+    status: Health
+    checks: tuple[Check, ...]
+
+
+def runtime_class(service: ServiceStack) -> RuntimeClass:
+    """How a service is checked: managed (no code), implicit/static web server, worker or dynamic."""
+    if service.category.upper() != st.CATEGORY_RUNTIME:
+        return "managed"
+    base = service.type_version.split("@", 1)[0].lower()
+    if base in _IMPLICIT:
+        return "implicit"
+    if base in _STATIC:
+        return "static"
+    if not any(port.http_routing for port in service.ports):
+        return "worker"
+    return "dynamic"
+
+
+def aggregate(checks: Sequence[Check]) -> Health:
+    """unhealthy if ``service_running`` failed, degraded if anything else failed, else healthy."""
+    failed = {check.name for check in checks if check.status == "fail"}
+    if "service_running" in failed:
+        return "unhealthy"
+    return "degraded" if failed else "healthy"
+
+
+def worst(healths: Sequence[Health]) -> Health:
+    """The worst of several health values (healthy when there are none)."""
+    return max(healths, key=lambda h: _RANK[h], default="healthy")
+
+
+def running_check(service: ServiceStack) -> Check:
+    status = service.status.upper()
+    if status in st.SERVICE_HEALTHY:
+        return Check("service_running", "pass", f"status {status}")
+    if status == st.SERVICE_READY_TO_DEPLOY:
+        return Check("service_running", "fail", "created but never deployed: deploy code to start it")
+    if status in _COMING_UP:
+        return Check("service_running", "fail", f"status {status}: verify again when it settles")
+    recovery = Recovery("zerops_manage", action="start", serviceHostname=service.name)
+    return Check("service_running", "fail", f"status {status}", recovery=recovery)
+
+
+async def error_log_check(
+    client: ZeropsClient, project_id: str, service: ServiceStack, now: datetime
+) -> Check:
+    since = now - ERROR_WINDOW
+    query = LogQuery(service_id=service.id, severity="error", limit=50, since=since)
+    try:
+        items = await client.fetch_logs(project_id, query)
+    except ZcpError as error:
+        log.info("verify %s: reading logs failed: %s", service.name, error.code)
+        return Check("error_logs", "skip", f"could not read the logs ({error.code})")
+    minutes = int(ERROR_WINDOW.total_seconds() // 60)
+    if not items:
+        return Check("error_logs", "pass", f"no error lines in the last {minutes} minutes")
+    recovery = Recovery("zerops_logs", serviceHostname=service.name, severity="error", since=f"{minutes}m")
+    return Check(
+        "error_logs",
+        "fail",
+        f"{len(items)} error line(s) in the last {minutes} minutes",
+        evidence=tuple(item.message[:300] for item in items[-EVIDENCE_LINES:]),
+        recovery=recovery,
+    )
+
+
+def fallback_subdomain_url(project: Project, service: ServiceStack) -> str | None:
+    """The URL the platform builds (``https://{host}-{prefix}[-{port}].{zone}``) for the first HTTP port."""
+    host = project.zerops_subdomain_host or ""
+    ports = [port.port for port in service.ports if port.http_routing]
+    if not ports or "." not in host:
+        return None
+    prefix, zone = host.split(".", 1)
+    suffix = "" if ports[0] == 80 else f"-{ports[0]}"
+    return f"https://{service.name}-{prefix}{suffix}.{zone}"
+
+
+async def subdomain_url(client: ZeropsClient, project: Project, service: ServiceStack) -> str | None:
+    """The published ``zeropsSubdomain`` URL, else the one the platform would build."""
+    try:
+        for variable in await client.get_service_env(service.id):
+            if variable.key == SUBDOMAIN_ENV and variable.content.startswith(("http://", "https://")):
+                return variable.content
+    except ZcpError as error:
+        log.info("verify %s: reading env failed: %s", service.name, error.code)
+    return fallback_subdomain_url(project, service)
+
+
+async def http_check(
+    client: ZeropsClient, project: Project, service: ServiceStack, prober: HttpProber
+) -> Check:
+    if not service.subdomain_access:
+        return Check(
+            "http_root",
+            "skip",
+            "no public subdomain to probe",
+            recovery=Recovery("zerops_subdomain", action="enable", serviceHostname=service.name),
+        )
+    url = await subdomain_url(client, project, service)
+    if url is None:
+        return Check("http_root", "skip", "the subdomain URL is not known yet; verify again in a moment")
+    result = await prober.probe(url)
+    if result.status is None:
+        return Check("http_root", "fail", result.error, url=url)
+    if result.reachable:
+        return Check("http_root", "pass", f"HTTP {result.status}", http_status=result.status, url=url)
+    excerpt = " ".join(result.body.split())[:300]
+    return Check(
+        "http_root",
+        "fail",
+        f"HTTP {result.status}: the app is not serving",
+        http_status=result.status,
+        url=url,
+        evidence=(excerpt,) if excerpt else (),
+        recovery=Recovery("zerops_logs", serviceHostname=service.name, severity="error", since="15m"),
+    )
+
+
+async def check_service(
+    client: ZeropsClient,
+    project: Project,
+    service: ServiceStack,
+    *,
+    prober: HttpProber,
+    now: datetime,
+) -> ServiceHealth:
+    """Run the checks that apply to ``service`` and aggregate them."""
+    kind = runtime_class(service)
+    running = running_check(service)
+    checks: list[Check] = [running]
+    if kind != "managed":
+        checks.append(await error_log_check(client, project.id, service, now))
+    if kind in ("dynamic", "implicit", "static"):
+        if running.status == "pass":
+            checks.append(await http_check(client, project, service, prober))
+        else:
+            checks.append(Check("http_root", "skip", "the service is not running"))
+    return ServiceHealth(
+        hostname=service.name,
+        kind="managed" if kind == "managed" else "runtime",
+        status=aggregate(checks),
+        checks=tuple(checks),
+    )
+
+
+def summary(results: Sequence[ServiceHealth]) -> dict[str, Any]:
+    """``{"status": worst, "summary": "N/M healthy"}`` for a set of results."""
+    healthy = sum(1 for r in results if r.status == "healthy")
+    return {"status": worst([r.status for r in results]), "summary": f"{healthy}/{len(results)} healthy"}

@@ -1,0 +1,184 @@
+"""``zerops_verify``: is a service (or every service) healthy — running, quiet logs, answering HTTP.
+
+Checks and aggregation are in :mod:`zcp.ops.health`; the HTTP probe goes through
+:class:`~zcp.ops.probe.HttpProber` with ``ZCP_PROBE_TIMEOUT`` per request, at most five services at a
+time. Deviations from the reference tool: single and all-services calls share one shape
+(``services`` has one entry for a single service); a runtime without a public subdomain gets a
+``skip`` (with the enabling call as ``recovery``) instead of a failure, because a private service is
+not unhealthy; zcp's own service is left out of the all-services check; there is no work-session
+state yet. Log lines and page excerpts are fenced as untrusted data in the readable text.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import partial
+from typing import TYPE_CHECKING, Annotated, Any, Literal
+
+from pydantic import BaseModel, Field
+
+from zcp.ops.concurrency import gather
+from zcp.ops.discover import user_services
+from zcp.ops.health import Check, ServiceHealth, check_service, summary
+from zcp.ops.probe import open_prober
+from zcp.tools.base import ToolDefinition, ToolOutput
+from zcp.tools.inputs import Hostname, find_service
+from zcp.tools.untrusted import fence
+from zcp.tools.wallclock import now_of
+
+if TYPE_CHECKING:
+    from zcp.app import App
+    from zcp.platform.models import ServiceStack
+
+NAME = "zerops_verify"
+DESCRIPTION = (
+    "Check health of one service (serviceHostname) or all: running status, error log lines in the last "
+    "5 minutes, and an HTTP probe of the public subdomain. Each service is healthy, degraded or "
+    "unhealthy; failed checks carry a recovery call. Use after deploys, restarts and scaling."
+)
+CONCURRENCY = 5
+
+Health = Literal["healthy", "degraded", "unhealthy"]
+
+
+class RecoveryOut(BaseModel):
+    tool: str
+    args: dict[str, Any] | None = None
+
+
+class CheckOut(BaseModel):
+    name: str
+    status: Literal["pass", "fail", "skip", "info"]
+    detail: str | None = None
+    http_status: int | None = Field(default=None, alias="httpStatus")
+    url: str | None = None
+    evidence: list[str] | None = Field(default=None, description="untrusted log lines or page text")
+    recovery: RecoveryOut | None = None
+
+
+class ServiceHealthOut(BaseModel):
+    hostname: str
+    kind: Literal["runtime", "managed"]
+    status: Health
+    checks: list[CheckOut]
+
+
+class VerifyResult(ToolOutput):
+    status: Health
+    summary: str = Field(description="N/M healthy")
+    services: list[ServiceHealthOut]
+    notes: list[str] | None = None
+    next_actions: list[str] | None = Field(default=None, alias="nextActions")
+
+    def to_text(self) -> str:
+        lines = [f"{self.summary} — overall {self.status}", ""]
+        evidence: list[str] = []
+        for service in self.services:
+            lines.append(f"{service.hostname} ({service.kind}): {service.status}")
+            for check in service.checks:
+                line = f"  {check.status:<4} {check.name}"
+                if check.detail:
+                    line += f": {check.detail}"
+                if check.url:
+                    line += f" [{check.url}]"
+                if check.recovery:
+                    line += f" → {call_text(check.recovery)}"
+                lines.append(line)
+                evidence += [f"{service.hostname} {check.name}: {text}" for text in check.evidence or []]
+        text = "\n".join(lines) + "\n"
+        if evidence:
+            text += "\nEvidence:\n" + fence("\n".join(evidence))
+        for note in self.notes or []:
+            text += f"Note: {note}\n"
+        if self.next_actions:
+            text += "Next: " + " | ".join(self.next_actions) + "\n"
+        return text
+
+
+def call_text(recovery: RecoveryOut) -> str:
+    """A recovery as a literal tool call: ``zerops_manage action="start" serviceHostname="app"``."""
+    args = " ".join(f"{key}={json.dumps(value)}" for key, value in (recovery.args or {}).items())
+    return f"{recovery.tool} {args}".strip()
+
+
+def _check_out(check: Check) -> CheckOut:
+    recovery = None
+    if check.recovery is not None:
+        recovery = RecoveryOut(tool=check.recovery["tool"], args=check.recovery.get("args"))
+    return CheckOut(
+        name=check.name,
+        status=check.status,
+        detail=check.detail,
+        httpStatus=check.http_status,
+        url=check.url,
+        evidence=list(check.evidence) or None,
+        recovery=recovery,
+    )
+
+
+def _service_out(health: ServiceHealth) -> ServiceHealthOut:
+    return ServiceHealthOut(
+        hostname=health.hostname,
+        kind=health.kind,
+        status=health.status,
+        checks=[_check_out(check) for check in health.checks],
+    )
+
+
+def verify_tool(app: App) -> ToolDefinition:
+    """Build the zerops_verify tool bound to ``app``."""
+
+    async def zerops_verify(
+        serviceHostname: Annotated[
+            Hostname | None, Field(description="the service to check; omit to check every service")
+        ] = None,
+    ) -> VerifyResult:
+        platform = app.platform
+        client, project = platform.client, platform.project
+        services = await user_services(client, project.id)
+        notes: list[str] = []
+        targets: list[ServiceStack]
+        if serviceHostname is not None:
+            targets = [find_service(services, serviceHostname)]
+        else:
+            targets = platform.runtime.without_self(services)
+            skipped = [s.name for s in services if s not in targets]
+            if skipped:
+                notes.append(f"{skipped[0]} (zcp itself) is not checked.")
+        now = now_of(app)
+        results: list[ServiceHealth | None] = [None] * len(targets)
+        async with open_prober(app.settings.probe_timeout) as prober:
+
+            async def check(index: int) -> None:
+                results[index] = await check_service(client, project, targets[index], prober=prober, now=now)
+
+            await gather(*[partial(check, i) for i in range(len(targets))], limit=CONCURRENCY)
+        done = [r for r in results if r is not None]
+        overall = summary(done)
+        next_actions = [
+            call_text(check.recovery)
+            for service in (_service_out(r) for r in done)
+            for check in service.checks
+            if check.status == "fail" and check.recovery is not None
+        ]
+        if not targets:
+            notes.append("The project has no services to check yet.")
+        return VerifyResult(
+            status=overall["status"],
+            summary=overall["summary"],
+            services=[_service_out(r) for r in done],
+            notes=notes or None,
+            next_actions=list(dict.fromkeys(next_actions))[:3] or None,
+        )
+
+    return ToolDefinition(
+        name=NAME,
+        title="Verify service health",
+        description=DESCRIPTION,
+        fn=zerops_verify,
+        read_only=True,
+        destructive=False,
+        idempotent=True,
+        open_world=True,
+        needs_platform=True,
+    )
