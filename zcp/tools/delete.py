@@ -48,7 +48,7 @@ class DeleteResult(ToolOutput):
         lines = [("DRY RUN — nothing was changed. " if self.dry_run else "") + self.summary]
         lines += [f"- {effect}" for effect in self.effects]
         if self.process is not None:
-            lines.append(f"process: {self.process.line()}")
+            lines.append(self.process.render())
         if self.confirm_with:
             lines.append(f"to delete it (only after the user approved): {self.confirm_with}")
         lines += [f"warning: {w}" for w in self.warnings or []]

@@ -94,9 +94,9 @@ class EnvResult(ToolOutput):
             if self.action == "get":
                 lines.append("(values hidden; includeValues=true shows them)")
         for process in self.processes or []:
-            lines.append(f"process: {process.line()}")
+            lines.append(process.render())
         for restart in self.restarts or []:
-            lines.append(f"restart {restart.service}: {restart.line()}")
+            lines.append(restart.render(f"restart {restart.service}: "))
         if self.unresolved:
             lines.append("unresolved references: " + ", ".join("${" + name + "}" for name in self.unresolved))
         lines += [f"warning: {w}" for w in self.warnings or []]

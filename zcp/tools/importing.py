@@ -81,6 +81,9 @@ class ImportResult(ToolOutput):
             if service.process is not None:
                 text += f"; {service.process.line()}"
             lines.append(text)
+            if service.process is not None and service.process.fail_reason:
+                lines.append("  fail reason:")
+                lines.append(fence(service.process.fail_reason).rstrip("\n"))
             if service.error is not None:
                 lines.append("  platform error:")
                 lines.append(fence(f"{service.error.code}: {service.error.message}").rstrip("\n"))

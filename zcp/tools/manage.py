@@ -51,7 +51,7 @@ class ManageResult(ToolOutput):
     next_actions: list[str] = Field(default_factory=list, alias="nextActions")
 
     def to_text(self) -> str:
-        lines = [self.message, f"process: {self.process.line()}"]
+        lines = [self.message, self.process.render()]
         lines += [f"warning: {w}" for w in self.warnings or []]
         if self.next_actions:
             lines.append("next: " + " | ".join(self.next_actions))

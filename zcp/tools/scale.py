@@ -52,7 +52,7 @@ class ScaleResult(ToolOutput):
     def to_text(self) -> str:
         lines = [self.message]
         if self.process is not None:
-            lines.append(f"process: {self.process.line()}")
+            lines.append(self.process.render())
         if self.scaling:
             lines.append("scaling now: " + ", ".join(f"{k}={_fmt(v)}" for k, v in self.scaling.items()))
         lines += [f"warning: {w}" for w in self.warnings or []]

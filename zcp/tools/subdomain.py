@@ -55,7 +55,7 @@ class SubdomainResult(ToolOutput):
             lines.append("URL (from the platform):")
             lines.append(fence("\n".join(self.urls)).rstrip("\n"))
         if self.process is not None:
-            lines.append(f"process: {self.process.line()}")
+            lines.append(self.process.render())
         lines += [f"warning: {w}" for w in self.warnings or []]
         if self.next_actions:
             lines.append("next: " + " | ".join(self.next_actions))
@@ -108,7 +108,7 @@ def subdomain_tool(app: App) -> ToolDefinition:
                 status = "enabled" if outcome == "done" else "running" if outcome == "running" else "failed"
                 if outcome == "failed" and (await platform.client.get_service(service.id)).subdomain_access:
                     status, outcome = "already_enabled", "done"
-                    warnings.append(f"the platform reported: {waited.process.fail_reason or waited.status}")
+                    warnings.append("the enable process ended FAILED because the subdomain was already on")
             found_urls = await urls() if status in ("enabled", "already_enabled") else []
         else:
             if not service.subdomain_access:

@@ -113,12 +113,19 @@ class ProcessOut(BaseModel):
         )
 
     def line(self) -> str:
-        """``stack.restart FINISHED (id)`` plus the fail reason, for readable output."""
+        """``stack.restart FINISHED (id)`` plus, for a process still running, how to follow it."""
         text = f"{self.action_name or 'process'} {self.status} ({self.process_id})"
-        if self.fail_reason:
-            text += f": {self.fail_reason}"
         if self.still_running:
             text += f" — still running; follow it with {poll_call(self.process_id)}"
+        return text
+
+    def render(self, prefix: str = "process: ") -> str:
+        """The line, and the platform's fail reason fenced as untrusted data below it."""
+        from zcp.tools.untrusted import fence
+
+        text = prefix + self.line()
+        if self.fail_reason:
+            text += "\nfail reason:\n" + fence(self.fail_reason).rstrip("\n")
         return text
 
 
@@ -237,7 +244,8 @@ class ProcessWaiter:
         except PlatformError as error:
             # The change was accepted; failing the call now would invite a blind retry of it.
             log.info("reading process %s failed (%s); reporting it as still running", process.id, error.code)
-            return Waited(name, process, still_running=True, problem=f"{error.code}: {error}")
+            problem = f"{error.code} while reading process {process.id}; it may still be running"
+            return Waited(name, process, still_running=True, problem=problem)
         return Waited(name, result.process, still_running=result.timed_out)
 
     async def wait_for(self, check: Callable[[], Awaitable[T | None]], *, at_most: float) -> T | None:
