@@ -83,7 +83,7 @@ class Progress:
 class ToolSession:
     client: Any
     app: App
-    sandbox: SandboxHandle
+    sandbox: SandboxHandle | None
 
     async def call(
         self, name: str, arguments: dict[str, Any] | None = None, progress: Progress | None = None
@@ -112,6 +112,16 @@ def error_payload(result: CallToolResult) -> dict[str, Any]:
     payload: dict[str, Any] = json.loads(result_text(result))
     assert set(payload) >= {"code", "error"}, payload
     return payload
+
+
+@asynccontextmanager
+async def knowledge_only_session() -> AsyncIterator[ToolSession]:
+    """A session of a zcp without credentials (no platform connection)."""
+    from zcp.config import Settings
+
+    app = App(Settings())
+    async with Client(build_server(app), mode="legacy") as mcp_client:
+        yield ToolSession(mcp_client, app, None)
 
 
 @asynccontextmanager

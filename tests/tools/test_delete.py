@@ -14,6 +14,7 @@ from tests.tools.harness import (
     Progress,
     error_payload,
     in_container,
+    knowledge_only_session,
     mutating_hits,
     request_count,
     tool_session,
@@ -162,3 +163,9 @@ async def test_no_input_crashes_and_nothing_is_deleted_without_the_exact_name(
                     assert request_count(sandbox) == before
             if confirm is None or confirm.strip() != hostname.strip():
                 assert sandbox.hits("delete_service") == deletes
+
+
+async def test_without_credentials_it_answers_auth_required() -> None:
+    async with knowledge_only_session() as session:
+        payload = await session.error("zerops_delete", {"serviceHostname": "app"})
+    assert payload["code"] == "AUTH_REQUIRED" and "ZCP_API_KEY" in payload["suggestion"]

@@ -15,6 +15,7 @@ from tests.tools.harness import (
     Progress,
     error_payload,
     in_container,
+    knowledge_only_session,
     mutating_hits,
     request_count,
     tool_session,
@@ -369,3 +370,9 @@ async def test_no_input_crashes_and_bad_hostnames_never_reach_the_api(
                     assert request_count(sandbox) == before
             else:
                 assert result.structured_content is not None
+
+
+async def test_without_credentials_it_answers_auth_required() -> None:
+    async with knowledge_only_session() as session:
+        payload = await session.error("zerops_env", {"action": "get", "project": True})
+    assert payload["code"] == "AUTH_REQUIRED" and "ZCP_API_KEY" in payload["suggestion"]

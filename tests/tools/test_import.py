@@ -12,7 +12,14 @@ from hypothesis import strategies as st
 
 from tests.plugins.core import result_text
 from tests.plugins.sandbox import SandboxHandle
-from tests.tools.harness import Progress, error_payload, in_container, mutating_hits, tool_session
+from tests.tools.harness import (
+    Progress,
+    error_payload,
+    in_container,
+    knowledge_only_session,
+    mutating_hits,
+    tool_session,
+)
 from zcp.ops.importing import parse_confirmation, with_override
 from zcp.tools.untrusted import NOTICE
 
@@ -280,3 +287,9 @@ async def test_no_content_crashes_the_tool(
                 assert error_payload(result)["code"] != "UNKNOWN"
             else:
                 assert result.structured_content is not None
+
+
+async def test_without_credentials_it_answers_auth_required() -> None:
+    async with knowledge_only_session() as session:
+        payload = await session.error("zerops_import", {"content": "services: []"})
+    assert payload["code"] == "AUTH_REQUIRED" and "ZCP_API_KEY" in payload["suggestion"]

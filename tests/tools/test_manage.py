@@ -8,7 +8,7 @@ import pytest
 
 from tests.plugins.core import result_text
 from tests.plugins.sandbox import SandboxHandle
-from tests.tools.harness import Progress, in_container, mutating_hits, tool_session
+from tests.tools.harness import Progress, in_container, knowledge_only_session, mutating_hits, tool_session
 
 pytestmark = [pytest.mark.anyio]
 
@@ -172,3 +172,33 @@ async def test_an_api_failure_on_the_change_is_reported_and_not_retried(sandbox:
         payload = await session.error("zerops_manage", {"action": "restart", "serviceHostname": "appdev"})
     assert payload["code"] == "API_ERROR"
     assert sandbox.hits("restart_service") == 1  # a mutation is not retried after it reached the API
+
+
+async def test_without_credentials_it_answers_auth_required() -> None:
+    async with knowledge_only_session() as session:
+        payload = await session.error("zerops_manage", {"action": "restart", "serviceHostname": "app"})
+    assert payload["code"] == "AUTH_REQUIRED" and "ZCP_API_KEY" in payload["suggestion"]
+
+
+@pytest.mark.sandbox(seed="standard")
+async def test_a_token_without_write_access_gets_permission_denied(sandbox: SandboxHandle) -> None:
+    async with tool_session(sandbox, token=sandbox.read_only_token) as session:
+        payload = await session.error("zerops_manage", {"action": "restart", "serviceHostname": "appdev"})
+    assert payload["code"] == "PERMISSION_DENIED"
+
+
+@pytest.mark.sandbox(seed="standard")
+async def test_an_answer_lost_after_the_change_is_a_network_error_that_is_not_retried(
+    sandbox: SandboxHandle,
+) -> None:
+    def restarts() -> int:
+        with sandbox.sandbox.lock:
+            return sum(1 for p in sandbox.sandbox.state.processes.values() if p.action == "stack.restart")
+
+    before = restarts()
+    sandbox.fault("restart_service", drop=True, times=1)
+    async with tool_session(sandbox) as session:
+        payload = await session.error("zerops_manage", {"action": "restart", "serviceHostname": "appdev"})
+    assert payload["code"] == "NETWORK_ERROR"
+    assert sandbox.hits("restart_service") == 1
+    assert restarts() == before + 1  # the change happened; only the answer was lost

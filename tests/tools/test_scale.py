@@ -10,7 +10,14 @@ from hypothesis import strategies as st
 
 from tests.plugins.core import result_text
 from tests.plugins.sandbox import SandboxHandle
-from tests.tools.harness import Progress, error_payload, mutating_hits, request_count, tool_session
+from tests.tools.harness import (
+    Progress,
+    error_payload,
+    knowledge_only_session,
+    mutating_hits,
+    request_count,
+    tool_session,
+)
 from zcp.ops.scale import ScaleRequest, check_request, to_autoscaling
 
 pytestmark = [pytest.mark.anyio]
@@ -229,3 +236,9 @@ def test_check_request_is_pure_and_reports_every_problem_at_once(category: str) 
     )
     check = check_request(ScaleRequest(minCpu=0, maxCpu=99, minContainers=5, maxContainers=2), service)
     assert len(check.problems) >= 3
+
+
+async def test_without_credentials_it_answers_auth_required() -> None:
+    async with knowledge_only_session() as session:
+        payload = await session.error("zerops_scale", {"serviceHostname": "app", "maxRam": 2})
+    assert payload["code"] == "AUTH_REQUIRED" and "ZCP_API_KEY" in payload["suggestion"]

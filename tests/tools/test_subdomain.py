@@ -10,7 +10,13 @@ from hypothesis import strategies as st
 
 from tests.plugins.core import result_text
 from tests.plugins.sandbox import SandboxHandle
-from tests.tools.harness import error_payload, mutating_hits, request_count, tool_session
+from tests.tools.harness import (
+    error_payload,
+    knowledge_only_session,
+    mutating_hits,
+    request_count,
+    tool_session,
+)
 from zcp.ops.subdomain import built_urls
 from zcp.platform.models import Project, ServiceStack
 from zcp.tools.untrusted import NOTICE
@@ -164,3 +170,9 @@ async def test_no_input_crashes_and_bad_hostnames_never_reach_the_api(
                     assert request_count(sandbox) == before
             else:
                 assert result.structured_content is not None
+
+
+async def test_without_credentials_it_answers_auth_required() -> None:
+    async with knowledge_only_session() as session:
+        payload = await session.error("zerops_subdomain", {"serviceHostname": "app", "action": "enable"})
+    assert payload["code"] == "AUTH_REQUIRED" and "ZCP_API_KEY" in payload["suggestion"]
