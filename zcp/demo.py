@@ -1,7 +1,16 @@
 """The `make run` demo: a real MCP client session against `zcp serve`, printed step by step.
 
-It spawns ``zcp serve`` over STDIO exactly as an agent's host would, lists the tools and runs a
-few knowledge calls, printing what came back. Later capabilities extend the script.
+It starts the sandbox (the local Zerops emulator, scenario ``standard``) in this process on loopback,
+spawns ``zcp serve`` over STDIO exactly as an agent's host would — with ``ZCP_API_HOST`` and
+``ZCP_API_KEY`` pointing at the sandbox — and then:
+
+1. lists the tools and runs a few knowledge calls;
+2. discovers the sandbox project, reads a service's logs and the project's events;
+3. scales a service, printing the progress notifications as they arrive;
+4. verifies the service.
+
+The sandbox runs on the wall clock with its processes sped up, so the whole session takes a few
+seconds. Any step that fails stops the demo with a message and exit code 1.
 """
 
 from __future__ import annotations
@@ -10,71 +19,184 @@ import json
 import os
 import sys
 import textwrap
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import anyio
 from mcp import Client, StdioServerParameters
 
 _WIDTH = 100
+#: Sandbox processes run at this fraction of their real duration (a scale takes ~1.3 s instead of 2.5 s).
+SANDBOX_TIME_SCALE = 0.5
+#: How often zcp re-reads a process during the demo (seconds).
+DEMO_POLL_INTERVAL = 0.25
+#: The service the demo scales and verifies.
+DEMO_SERVICE = "appdev"
+
+
+class DemoFailed(Exception):
+    """A step did not do what the demo shows; the message says which and why."""
 
 
 def _banner(text: str) -> None:
     print(f"\n\033[1m▶ {text}\033[0m" if sys.stdout.isatty() else f"\n▶ {text}", flush=True)
 
 
+def _text(result: Any) -> str:
+    return "\n".join(block.text for block in result.content if getattr(block, "type", "") == "text")
+
+
 def _show(result: Any, max_lines: int = 24) -> None:
-    text = "\n".join(block.text for block in result.content if getattr(block, "type", "") == "text")
-    lines = text.splitlines()
+    lines = _text(result).splitlines()
     for line in lines[:max_lines]:
         print(textwrap.shorten(line, _WIDTH, placeholder=" …") if len(line) > _WIDTH else line)
     if len(lines) > max_lines:
         print(f"… ({len(lines) - max_lines} more lines)")
     if result.is_error:
         print("(tool returned an error result)")
+    sys.stdout.flush()
 
 
-def server_parameters() -> StdioServerParameters:
-    """How to start `zcp serve`: this interpreter, with the settings that matter passed through."""
-    passthrough = {
+def server_parameters(platform_env: dict[str, str] | None = None) -> StdioServerParameters:
+    """How to start `zcp serve`: this interpreter, with the settings that matter passed through.
+
+    ``platform_env`` (the sandbox's address and token) wins over anything inherited, so a real
+    ``ZCP_API_KEY`` in the caller's environment is never used by the demo.
+    """
+    env = {
         k: v for k, v in os.environ.items() if k.startswith(("ZCP_", "XDG_")) or k in ("HOME", "PATH", "LANG")
     }
-    return StdioServerParameters(command=sys.executable, args=["-m", "zcp", "serve"], env=passthrough)
+    env.update(platform_env or {})
+    return StdioServerParameters(command=sys.executable, args=["-m", "zcp", "serve"], env=env)
+
+
+@contextmanager
+def demo_sandbox() -> Iterator[tuple[str, str]]:
+    """A sandbox with the ``standard`` project on an ephemeral loopback port: yields (url, token)."""
+    from zcp.sandbox import Sandbox, SandboxServer, SystemClock
+    from zcp.sandbox.app import SERVE_EXTENSIONS
+
+    sandbox = Sandbox(scenario="standard", clock=SystemClock(), time_scale=SANDBOX_TIME_SCALE)
+    with SandboxServer(sandbox, extensions=SERVE_EXTENSIONS) as server:
+        yield server.url, sandbox.token
+
+
+async def _call(
+    client: Any,
+    tool: str,
+    args: dict[str, Any],
+    label: str,
+    *,
+    expect_error: bool = False,
+    progress: bool = False,
+) -> Any:
+    _banner(f"{tool} {json.dumps(args)}  — {label}")
+
+    async def report(done: float, total: float | None, message: str | None) -> None:
+        print(f"  ⋯ {message or done}", flush=True)
+
+    result = await client.call_tool(tool, args, progress_callback=report if progress else None)
+    _show(result)
+    if bool(result.is_error) != expect_error:
+        what = _text(result)[:300] if result.is_error else "it succeeded"
+        raise DemoFailed(
+            f"{tool} ({label}): expected {'an error' if expect_error else 'success'}, but {what}"
+        )
+    return result
+
+
+async def _knowledge(client: Any) -> None:
+    calls: list[tuple[str, dict[str, Any], bool]] = [
+        ("search", {"query": "postgres connection string", "limit": 3}, False),
+        ("search with an alias", {"query": "redis cache port", "limit": 2}, False),
+        ("a stack briefing", {"runtime": "nodejs@22", "services": ["postgresql@16"]}, False),
+        ("a recipe, tailored to a mode", {"recipe": "python", "mode": "dev"}, False),
+        ("a section by URI", {"uri": "zerops://themes/services#valkey"}, False),
+        ("a typo gets suggestions", {"query": "postgrse"}, False),
+        ("a bad call gets a structured error", {"query": "ports", "recipe": "nodejs"}, True),
+    ]
+    for label, args, error in calls:
+        await _call(client, "zerops_knowledge", args, label, expect_error=error)
+
+
+async def _platform(client: Any) -> None:
+    host = DEMO_SERVICE
+    await _call(client, "zerops_discover", {}, "the sandbox project and its services")
+    await _call(
+        client, "zerops_logs", {"serviceHostname": "db", "since": "24h", "limit": 5}, "recent log lines"
+    )
+    await _call(client, "zerops_events", {"limit": 5}, "the project's activity")
+    scaled = await _call(
+        client,
+        "zerops_scale",
+        {"serviceHostname": host, "minRam": 0.5, "maxRam": 2, "maxContainers": 2},
+        "scale it (progress arrives while zcp waits)",
+        progress=True,
+    )
+    data = scaled.structured_content or {}
+    if data.get("outcome") != "done" or data.get("scaling", {}).get("maxRam") != 2:
+        raise DemoFailed(f"zerops_scale did not finish with the new limits: {json.dumps(data)[:300]}")
+    verified = await _call(client, "zerops_verify", {"serviceHostname": host}, "check it is healthy")
+    status = (verified.structured_content or {}).get("status")
+    if status != "healthy":
+        raise DemoFailed(f"zerops_verify says {host} is {status!r}, not healthy")
 
 
 async def run_demo() -> None:
-    async with Client(server_parameters(), read_timeout_seconds=60) as client:
-        info = client.server_info if hasattr(client, "server_info") else None
-        _banner("Connected to zcp serve over STDIO" + (f" ({info.name} {info.version})" if info else ""))
+    with demo_sandbox() as (url, token):
+        print(
+            f"sandbox: scenario 'standard' at {url} (processes run at {SANDBOX_TIME_SCALE:g}x their length)"
+        )
+        platform_env = {
+            "ZCP_API_HOST": url,
+            "ZCP_API_KEY": token,
+            "ZCP_READ_ONLY": "0",
+            "ZCP_POLL_INTERVAL": str(DEMO_POLL_INTERVAL),
+            "ZCP_POLL_MAX_INTERVAL": str(DEMO_POLL_INTERVAL * 2),
+        }
+        async with Client(server_parameters(platform_env), read_timeout_seconds=60) as client:
+            info = client.server_info if hasattr(client, "server_info") else None
+            _banner("Connected to zcp serve over STDIO" + (f" ({info.name} {info.version})" if info else ""))
 
-        tools = await client.list_tools()
-        _banner(f"tools/list → {len(tools.tools)} tool(s)")
-        for tool in tools.tools:
-            hints = tool.annotations
-            flags = "read-only" if hints and hints.read_only_hint else "mutating"
-            print(f"  {tool.name:<22} {flags:<10} {textwrap.shorten(tool.description or '', 64)}")
+            tools = await client.list_tools()
+            _banner(f"tools/list → {len(tools.tools)} tool(s)")
+            for tool in tools.tools:
+                hints = tool.annotations
+                flags = "read-only" if hints and hints.read_only_hint else "mutating"
+                print(f"  {tool.name:<22} {flags:<10} {textwrap.shorten(tool.description or '', 64)}")
+            missing = {"zerops_discover", "zerops_logs", "zerops_events", "zerops_scale", "zerops_verify"} - {
+                t.name for t in tools.tools
+            }
+            if missing:
+                raise DemoFailed(f"zcp serve does not offer {', '.join(sorted(missing))}")
 
-        calls: list[tuple[str, dict[str, Any]]] = [
-            ("search", {"query": "postgres connection string", "limit": 3}),
-            ("search with an alias", {"query": "redis cache port", "limit": 2}),
-            ("a stack briefing", {"runtime": "nodejs@22", "services": ["postgresql@16"]}),
-            ("a recipe, tailored to a mode", {"recipe": "python", "mode": "dev"}),
-            ("a section by URI", {"uri": "zerops://themes/services#valkey"}),
-            ("a typo gets suggestions", {"query": "postgrse"}),
-            ("a bad call gets a structured error", {"query": "ports", "recipe": "nodejs"}),
-        ]
-        for label, args in calls:
-            _banner(f"zerops_knowledge {json.dumps(args)}  — {label}")
-            _show(await client.call_tool("zerops_knowledge", args))
+            await _knowledge(client)
 
-        resources = await client.list_resources()
-        _banner(f"resources/list → {len(resources.resources)} knowledge documents as zerops:// resources")
-        for resource in resources.resources[:5]:
-            print(f"  {resource.uri}  {resource.title}")
-        print("  …")
+            resources = await client.list_resources()
+            _banner(f"resources/list → {len(resources.resources)} knowledge documents as zerops:// resources")
+            for resource in resources.resources[:5]:
+                print(f"  {resource.uri}  {resource.title}")
+            print("  …")
+
+            await _platform(client)
+
+
+def _root_cause(error: BaseException) -> BaseException:
+    """The first leaf of (possibly nested) exception groups, which task groups wrap errors in."""
+    while isinstance(error, BaseExceptionGroup) and error.exceptions:
+        error = error.exceptions[0]
+    return error
 
 
 def main() -> int:
-    anyio.run(run_demo)
+    try:
+        anyio.run(run_demo)
+    except Exception as error:  # a step failed, the server did not start, a connection broke…
+        cause = _root_cause(error)
+        text = str(cause) if isinstance(cause, DemoFailed) else f"{type(cause).__name__}: {cause}"
+        print(f"\ndemo failed: {text}", file=sys.stderr, flush=True)
+        return 1
     print("\ndemo finished", flush=True)
     return 0
 
