@@ -37,8 +37,7 @@ async def test_lists_user_services_with_types_and_subdomains_but_no_env(sandbox:
     assert services["appdev"]["subdomainUrl"] == "https://appdev-1df2-3000.prg1.zerops.app"
     assert services["db"]["kind"] == "managed" and services["db"]["mode"] == "NON_HA"
     assert "mode" not in services["appdev"]
-    assert all("envs" not in s for s in data["services"])
-    assert "envs" not in data["project"]
+    assert "envs" not in data
     assert "zerops_verify" in data["nextActions"]
     assert "appstage" in result_text(result)
 
@@ -49,8 +48,7 @@ async def test_include_envs_lists_keys_without_values(sandbox: SandboxHandle) ->
         result = await session.call(TOOL, {"includeEnvs": True})
     data = result.structured_content
     assert data is not None
-    db = next(s for s in data["services"] if s["hostname"] == "db")
-    keys = {e["key"]: e for e in db["envs"]}
+    keys = {e["key"]: e for e in data["envs"] if e.get("service") == "db"}
     assert "password" in keys and "value" not in keys["password"]
     assert keys["password"]["isPlatformInjected"] is True
     password = sandbox.service("db").env_var("password")
@@ -65,9 +63,8 @@ async def test_include_env_values_as_a_string_shows_values_fenced(sandbox: Sandb
         result = await session.call(TOOL, {"includeEnvValues": "TRUE"})
     data = result.structured_content
     assert data is not None
-    appdev = next(s for s in data["services"] if s["hostname"] == "appdev")
-    host = next(e for e in appdev["envs"] if e["key"] == "DB_HOST")
-    assert host == {"key": "DB_HOST", "value": "${db_hostname}", "isReference": True}
+    host = next(e for e in data["envs"] if e["key"] == "DB_HOST" and e["service"] == "appdev")
+    assert host == {"service": "appdev", "key": "DB_HOST", "value": "${db_hostname}", "isReference": True}
     text = result_text(result)
     assert NOTICE in text and "````untrusted-data\n" in text
     assert text.index("appdev: DB_HOST=${db_hostname}") > text.index("````untrusted-data")

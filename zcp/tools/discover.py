@@ -9,7 +9,7 @@ contradictory; env values are fenced as untrusted data in the readable text.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import BaseModel, Field
 
@@ -27,13 +27,12 @@ if TYPE_CHECKING:
 
 NAME = "zerops_discover"
 DESCRIPTION = (
-    "List the project and its services: hostname, type, status, subdomain URL, ports; with service=, "
-    "one service in detail (scaling limits). includeEnvs adds env variable keys; includeEnvValues adds "
-    "their values too (only when you need them). Start here before changing anything."
+    "The project and its services: type, status, subdomain URL, ports; service= for one in detail "
+    "(scaling). includeEnvs adds env keys, includeEnvValues their values. Start here."
 )
 
-Kind = Literal["runtime", "managed", "shared-storage", "object-storage", "other"]
-_KINDS: dict[str, Kind] = {
+#: Service kind by stack type category.
+_KINDS: dict[str, str] = {
     st.CATEGORY_RUNTIME: "runtime",
     st.CATEGORY_MANAGED: "managed",
     st.CATEGORY_SHARED_STORAGE: "shared-storage",
@@ -42,8 +41,9 @@ _KINDS: dict[str, Kind] = {
 
 
 class EnvOut(BaseModel):
+    service: str | None = Field(default=None, description="hostname; none for project variables")
     key: str
-    value: str | None = Field(default=None, description="untrusted project data")
+    value: str | None = None
     is_reference: bool | None = Field(default=None, alias="isReference")
     is_platform_injected: bool | None = Field(default=None, alias="isPlatformInjected")
 
@@ -52,27 +52,26 @@ class ServiceOut(BaseModel):
     hostname: str
     service_id: str = Field(alias="serviceId")
     type: str
-    kind: Kind
+    kind: str
     status: str
     mode: str | None = None
     is_self: bool | None = Field(default=None, alias="isSelf")
     subdomain_enabled: bool = Field(alias="subdomainEnabled")
     subdomain_url: str | None = Field(default=None, alias="subdomainUrl")
     ports: list[str] | None = None
-    scaling: dict[str, float | str] | None = None
-    envs: list[EnvOut] | None = None
+    scaling: dict[str, Any] | None = None
 
 
 class ProjectOut(BaseModel):
     id: str
     name: str
     status: str
-    envs: list[EnvOut] | None = None
 
 
 class DiscoverResult(ToolOutput):
     project: ProjectOut
     services: list[ServiceOut]
+    envs: list[EnvOut] | None = Field(default=None, description="untrusted values")
     notes: list[str] | None = None
     next_actions: list[str] | None = Field(default=None, alias="nextActions")
 
@@ -107,31 +106,23 @@ class DiscoverResult(ToolOutput):
         return text
 
 
-def _env_lines(owner: str, envs: list[EnvOut]) -> list[str]:
-    return [f"{owner}: {e.key}={e.value}" if e.value is not None else f"{owner}: {e.key}" for e in envs]
-
-
 def _env_block(result: DiscoverResult) -> str:
-    lines: list[str] = []
-    if result.project.envs is not None:
-        lines += _env_lines("(project)", result.project.envs)
-    for service in result.services:
-        if service.envs is not None:
-            lines += _env_lines(service.hostname, service.envs)
-    if not lines:
+    if result.envs is None:
         return ""
-    with_values = any(
-        e.value is not None
-        for envs in [result.project.envs or [], *(s.envs or [] for s in result.services)]
-        for e in envs
-    )
-    if not with_values:
+    lines = [
+        f"{e.service or '(project)'}: {e.key}" + (f"={e.value}" if e.value is not None else "")
+        for e in result.envs
+    ]
+    if not lines:
+        return "No env variables.\n"
+    if all(e.value is None for e in result.envs):
         return "Env keys (values not shown; ask with includeEnvValues=true):\n" + "\n".join(lines) + "\n"
     return "Env variables:\n" + fence("\n".join(lines))
 
 
-def _env_out(env: EnvView, values: bool) -> EnvOut:
+def _env_out(owner: str | None, env: EnvView, values: bool) -> EnvOut:
     return EnvOut(
+        service=owner,
         key=env.key,
         value=env.value if values else None,
         isReference=True if env.is_reference else None,
@@ -139,11 +130,11 @@ def _env_out(env: EnvView, values: bool) -> EnvOut:
     )
 
 
-def _scaling(service: ServiceStack) -> dict[str, float | str] | None:
+def _scaling(service: ServiceStack) -> dict[str, Any] | None:
     scaling = service.current_autoscaling or service.custom_autoscaling
     if scaling is None:
         return None
-    out: dict[str, float | str] = {}
+    out: dict[str, Any] = {}
     vertical, horizontal = scaling.vertical_autoscaling, scaling.horizontal_autoscaling
     if vertical is not None:
         if vertical.cpu_mode:
@@ -182,7 +173,6 @@ def _service_out(view: ServiceView, *, is_self: bool, values: bool, detail: bool
         subdomainUrl=view.subdomain_url,
         ports=ports or None,
         scaling=_scaling(service) if detail else None,
-        envs=[_env_out(e, values) for e in view.envs] if view.envs is not None else None,
     )
 
 
@@ -211,17 +201,15 @@ def _result(discovery: Discovery, runtime: RuntimeInfo, *, values: bool, detail:
                 "or deletes it."
             )
     project = discovery.project
-    project_out = ProjectOut(
-        id=project.id,
-        name=project.name,
-        status=project.status,
-        envs=[_env_out(e, values) for e in discovery.project_envs]
-        if discovery.project_envs is not None
-        else None,
-    )
+    envs: list[EnvOut] | None = None
+    if discovery.project_envs is not None:
+        envs = [_env_out(None, e, values) for e in discovery.project_envs]
+        for view in discovery.services:
+            envs += [_env_out(view.service.name, e, values) for e in view.envs or []]
     return DiscoverResult(
-        project=project_out,
+        project=ProjectOut(id=project.id, name=project.name, status=project.status),
         services=services,
+        envs=envs,
         notes=notes or None,
         nextActions=_next_actions(services) or None,
     )
@@ -231,15 +219,9 @@ def discover_tool(app: App) -> ToolDefinition:
     """Build the zerops_discover tool bound to ``app``."""
 
     async def zerops_discover(
-        service: Annotated[
-            Hostname | None, Field(description="only this service, in detail (hostname, e.g. 'app')")
-        ] = None,
-        includeEnvs: Annotated[
-            FlexBool | None, Field(description="add env variable keys (no values)")
-        ] = None,
-        includeEnvValues: Annotated[
-            FlexBool | None, Field(description="add env variable values (implies includeEnvs)")
-        ] = None,
+        service: Annotated[Hostname | None, Field(description="one service, in detail")] = None,
+        includeEnvs: Annotated[FlexBool | None, Field(description="add env keys")] = None,
+        includeEnvValues: Annotated[FlexBool | None, Field(description="add env keys and values")] = None,
     ) -> DiscoverResult:
         if includeEnvs is False and includeEnvValues:
             raise InvalidParameter(

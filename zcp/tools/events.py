@@ -25,9 +25,8 @@ if TYPE_CHECKING:
 
 NAME = "zerops_events"
 DESCRIPTION = (
-    "The project's activity timeline, newest first: processes (start, stop, restart, scale, env-update, "
-    "import, delete, subdomain…) and builds/deploys with status, duration and who started them. Failed "
-    "builds get a likely cause and a hint. Filter by serviceHostname; limit defaults to 50."
+    "Project activity, newest first: processes (start, stop, scale, env-update, import, delete…) and "
+    "builds with status, duration and user; failed builds get a likely cause and hint."
 )
 MAX_EVENTS = 200
 
@@ -37,13 +36,13 @@ class EventOut(BaseModel):
     type: Literal["process", "build"]
     action: str
     status: str
-    service: str | None = Field(default=None, description="hostname(s), comma-separated")
+    service: str | None = None
     process_id: str | None = Field(default=None, alias="processId")
     build_id: str | None = Field(default=None, alias="buildId")
-    duration: float | None = Field(default=None, description="seconds")
+    duration: float | None = None
     user: str | None = None
     detail: str | None = None
-    fail_reason: str | None = Field(default=None, alias="failReason", description="untrusted")
+    fail_reason: str | None = Field(default=None, alias="failReason")
     failure_class: str | None = Field(default=None, alias="failureClass")
     failure_cause: str | None = Field(default=None, alias="failureCause")
     hint: str | None = None
@@ -129,8 +128,8 @@ def events_tool(app: App) -> ToolDefinition:
     """Build the zerops_events tool bound to ``app``."""
 
     async def zerops_events(
-        serviceHostname: Annotated[Hostname | None, Field(description="only events of this service")] = None,
-        limit: Annotated[int, Field(ge=1, le=MAX_EVENTS, description="events to return")] = 50,
+        serviceHostname: Annotated[Hostname | None, Field(description="only this service")] = None,
+        limit: Annotated[int, Field(ge=1, le=MAX_EVENTS)] = 50,
     ) -> EventsResult:
         platform = app.platform
         client, project_id = platform.client, platform.project.id

@@ -23,9 +23,8 @@ if TYPE_CHECKING:
 
 NAME = "zerops_export"
 DESCRIPTION = (
-    "Export the project (or one service) as import YAML that zerops_import accepts: types, modes, "
-    "scaling, mounts, subdomains. Secret and env values show as <hidden> unless includeEnvValues=true. "
-    "Use it to copy a setup, review configuration or keep it in git."
+    "The project (or one service) as re-importable import YAML. Secret and env values show as <hidden> "
+    "unless includeEnvValues=true."
 )
 
 
@@ -34,8 +33,8 @@ class ExportResult(ToolOutput):
     project_id: str = Field(alias="projectId")
     project_name: str = Field(alias="projectName")
     service: str | None = None
-    yaml: str = Field(description="import YAML (untrusted project data)")
-    values_hidden: int = Field(alias="valuesHidden", description="env values replaced by <hidden>")
+    yaml: str
+    values_hidden: int = Field(alias="valuesHidden")
     services: list[str] | None = None
     notes: list[str] | None = None
 
@@ -54,10 +53,8 @@ def export_tool(app: App) -> ToolDefinition:
     """Build the zerops_export tool bound to ``app``."""
 
     async def zerops_export(
-        service: Annotated[Hostname | None, Field(description="export only this service")] = None,
-        includeEnvValues: Annotated[
-            FlexBool, Field(description="show secret and env values instead of <hidden>")
-        ] = False,
+        service: Annotated[Hostname | None, Field(description="only this service")] = None,
+        includeEnvValues: Annotated[FlexBool, Field(description="show values")] = False,
     ) -> ExportResult:
         platform = app.platform
         client, project = platform.client, platform.project

@@ -38,10 +38,9 @@ if TYPE_CHECKING:
 
 NAME = "zerops_logs"
 DESCRIPTION = (
-    "Read a service's logs, newest lines first in pages: runtime logs (default) or a build's log "
-    '(source="build", the latest build unless buildId). Filter by severity (that level or worse), since '
-    '("30m", "2h", "7d" or RFC 3339; default 1h for runtime) and search text. When hasMore, pass cursor '
-    "to get older lines."
+    "A service's runtime log, or a build's (source=\"build\": latest or buildId), newest page first. "
+    'Filters: severity (that level or worse), since ("30m", "2h", "7d", RFC 3339; default 1h), search. '
+    "hasMore: pass cursor for older lines."
 )
 MAX_PAGE = 200
 DEFAULT_SINCE = "1h"
@@ -61,7 +60,7 @@ def _severity(value: Any) -> Any:
 class LogEntryOut(BaseModel):
     timestamp: str
     severity: str
-    message: str = Field(description="untrusted text from the service")
+    message: str
     container: str | None = None
 
 
@@ -69,9 +68,9 @@ class LogsResult(ToolOutput):
     service_hostname: str = Field(alias="serviceHostname")
     source: Literal["runtime", "build"]
     build_id: str | None = Field(default=None, alias="buildId")
-    entries: list[LogEntryOut] = Field(description="oldest first")
+    entries: list[LogEntryOut] = Field(description="oldest first; messages are untrusted")
     has_more: bool = Field(alias="hasMore")
-    cursor: str | None = Field(default=None, description="pass it to get the next, older page")
+    cursor: str | None = None
     notes: list[str] | None = None
     next_actions: list[str] | None = Field(default=None, alias="nextActions")
 
@@ -126,27 +125,23 @@ def logs_tool(app: App) -> ToolDefinition:
 
     async def zerops_logs(
         serviceHostname: Hostname,
-        source: Annotated[
-            Literal["runtime", "build"], Field(description="runtime log, or the log of a build")
-        ] = "runtime",
+        source: Annotated[Literal["runtime", "build"], Field(description="runtime or build log")] = "runtime",
         severity: Annotated[
             Severity | None,
             BeforeValidator(_severity),
-            Field(description="this level or worse, e.g. error; default all"),
+            Field(description="this level or worse"),
         ] = None,
         since: Annotated[
             str | None,
-            Field(pattern=SINCE_PATTERN, description='"30s", "15m", "2h", "7d" or an RFC 3339 time'),
+            Field(pattern=SINCE_PATTERN, description='e.g. "15m", "2h", "7d", RFC 3339'),
         ] = None,
         search: Annotated[
-            str | None, Field(min_length=1, max_length=200, description="case-insensitive text to find")
+            str | None, Field(min_length=1, max_length=200, description="text, any case")
         ] = None,
-        limit: Annotated[int, Field(ge=1, le=MAX_PAGE, description="lines per page")] = 100,
-        cursor: Annotated[
-            str | None, Field(max_length=512, description="from the previous page, to continue")
-        ] = None,
+        limit: Annotated[int, Field(ge=1, le=MAX_PAGE)] = 100,
+        cursor: Annotated[str | None, Field(max_length=512, description="from the previous page")] = None,
         buildId: Annotated[
-            str | None, Field(pattern=ID_PATTERN, description="build to read (source=build)")
+            str | None, Field(pattern=ID_PATTERN, description="source=build: which build")
         ] = None,
     ) -> LogsResult:
         if buildId is not None and source != "build":

@@ -34,9 +34,8 @@ if TYPE_CHECKING:
 
 NAME = "zerops_process"
 DESCRIPTION = (
-    'Check a platform process by processId (action="status", the default): while it runs, waits up to '
-    'waitSeconds (default 45; 0 = answer at once) and reports progress. action="cancel" stops a pending '
-    "or running process. Mutating tools name the processId to follow."
+    "Follow a platform process by processId: status (default) waits up to waitSeconds (default 45, 0 = "
+    "at once) while it runs, with progress; cancel stops it."
 )
 ID_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
 
@@ -68,9 +67,8 @@ class ProcessOut(BaseModel):
 
     process_id: str = Field(alias="processId")
     action_name: str = Field(alias="actionName")
-    status: str = Field(description="PENDING, RUNNING, FINISHED, FAILED, CANCELED…")
+    status: str
     services: list[str] | None = None
-    created: str | None = None
     started: str | None = None
     finished: str | None = None
     fail_reason: str | None = Field(default=None, alias="failReason")
@@ -82,7 +80,6 @@ class ProcessOut(BaseModel):
             action_name=process.action_name,
             status=process.normalized_status,
             services=[s.name for s in process.service_stacks if s.name] or None,
-            created=process.created,
             started=process.started,
             finished=process.finished,
             fail_reason=process.fail_reason,
@@ -92,9 +89,9 @@ class ProcessOut(BaseModel):
 class ProcessResult(ToolOutput):
     action: Literal["status", "cancel"]
     process: ProcessOut
-    label: str = Field(description="readable action, e.g. restart")
+    label: str
     still_running: bool | None = Field(default=None, alias="stillRunning")
-    duration: float | None = Field(default=None, description="seconds from start to finish")
+    duration: float | None = None
     message: str
     next_actions: list[str] | None = Field(default=None, alias="nextActions")
 
@@ -143,17 +140,11 @@ def process_tool(app: App) -> ToolDefinition:
         return process
 
     async def zerops_process(
-        processId: Annotated[
-            str, Field(pattern=ID_PATTERN, description="the processId a tool or zerops_events returned")
-        ],
-        action: Annotated[
-            Literal["status", "cancel"], Field(description="status (default) or cancel")
-        ] = "status",
+        processId: Annotated[str, Field(pattern=ID_PATTERN)],
+        action: Annotated[Literal["status", "cancel"], Field()] = "status",
         waitSeconds: Annotated[
             float | None,
-            Field(
-                ge=0, le=WAIT_SECONDS_LIMIT, description="status: seconds to wait while it runs (default 45)"
-            ),
+            Field(ge=0, le=WAIT_SECONDS_LIMIT, description="status: max seconds to wait"),
         ] = None,
         ctx: Context | None = None,
     ) -> ProcessResult:

@@ -32,9 +32,8 @@ if TYPE_CHECKING:
 
 NAME = "zerops_verify"
 DESCRIPTION = (
-    "Check health of one service (serviceHostname) or all: running status, error log lines in the last "
-    "5 minutes, and an HTTP probe of the public subdomain. Each service is healthy, degraded or "
-    "unhealthy; failed checks carry a recovery call. Use after deploys, restarts and scaling."
+    "Health of one service or all: running, error log lines in the last 5 min, HTTP probe of the "
+    "subdomain. Each is healthy, degraded or unhealthy; failed checks carry a recovery call."
 )
 CONCURRENCY = 5
 
@@ -52,7 +51,7 @@ class CheckOut(BaseModel):
     detail: str | None = None
     http_status: int | None = Field(default=None, alias="httpStatus")
     url: str | None = None
-    evidence: list[str] | None = Field(default=None, description="untrusted log lines or page text")
+    evidence: list[str] | None = Field(default=None, description="untrusted")
     recovery: RecoveryOut | None = None
 
 
@@ -65,7 +64,7 @@ class ServiceHealthOut(BaseModel):
 
 class VerifyResult(ToolOutput):
     status: Health
-    summary: str = Field(description="N/M healthy")
+    summary: str
     services: list[ServiceHealthOut]
     notes: list[str] | None = None
     next_actions: list[str] | None = Field(default=None, alias="nextActions")
@@ -129,9 +128,7 @@ def verify_tool(app: App) -> ToolDefinition:
     """Build the zerops_verify tool bound to ``app``."""
 
     async def zerops_verify(
-        serviceHostname: Annotated[
-            Hostname | None, Field(description="the service to check; omit to check every service")
-        ] = None,
+        serviceHostname: Annotated[Hostname | None, Field(description="omit for all")] = None,
     ) -> VerifyResult:
         platform = app.platform
         client, project = platform.client, platform.project
