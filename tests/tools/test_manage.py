@@ -5,10 +5,20 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from tests.plugins.core import result_text
 from tests.plugins.sandbox import SandboxHandle
-from tests.tools.harness import Progress, in_container, knowledge_only_session, mutating_hits, tool_session
+from tests.tools.harness import (
+    Progress,
+    error_payload,
+    in_container,
+    knowledge_only_session,
+    mutating_hits,
+    request_count,
+    tool_session,
+)
 
 pytestmark = [pytest.mark.anyio]
 
@@ -202,3 +212,37 @@ async def test_an_answer_lost_after_the_change_is_a_network_error_that_is_not_re
     assert payload["code"] == "NETWORK_ERROR"
     assert sandbox.hits("restart_service") == 1
     assert restarts() == before + 1  # the change happened; only the answer was lost
+
+
+_calls = st.tuples(
+    st.one_of(
+        st.sampled_from(["start", "stop", "restart", "reload", "connect-storage"]), st.text(max_size=8)
+    ),
+    st.one_of(st.sampled_from(["appdev", "db", "nope", "app|x", "$(id)"]), st.text(max_size=30)),
+    st.one_of(st.none(), st.sampled_from(["db", "files", "a b"]), st.text(max_size=10)),
+)
+
+
+@pytest.mark.sandbox(seed="standard", time_scale=0)
+@settings(max_examples=3, suppress_health_check=[HealthCheck.function_scoped_fixture], deadline=None)
+@given(calls=st.lists(_calls, min_size=12, max_size=12))
+async def test_no_input_crashes_and_bad_hostnames_never_reach_the_api(
+    sandbox: SandboxHandle, calls: list[tuple[str, str, str | None]]
+) -> None:
+    async with tool_session(sandbox) as session:
+        for action, hostname, storage in calls:
+            arguments: dict[str, Any] = {"action": action, "serviceHostname": hostname, "waitSeconds": 0}
+            if storage is not None:
+                arguments["storageHostname"] = storage
+            before = request_count(sandbox)
+            result = await session.call("zerops_manage", arguments)
+            if result.is_error:
+                payload = error_payload(result)
+                assert payload["code"] != "UNKNOWN", payload
+                if (
+                    payload["code"] in ("INVALID_HOSTNAME", "INVALID_PARAMETER")
+                    and "storage" not in payload["error"]
+                ):
+                    assert request_count(sandbox) == before
+            else:
+                assert result.structured_content is not None
