@@ -18,6 +18,7 @@ from tests.tools.read_harness import (
     knowledge_only_session,
     read_session,
 )
+from zcp.sandbox.model import ProjectEnvVar
 from zcp.tools.untrusted import NOTICE
 
 pytestmark = pytest.mark.anyio
@@ -68,6 +69,18 @@ async def test_include_env_values_as_a_string_shows_values_fenced(sandbox: Sandb
     text = result_text(result)
     assert NOTICE in text and "````untrusted-data\n" in text
     assert text.index("appdev: DB_HOST=${db_hostname}") > text.index("````untrusted-data")
+
+
+@pytest.mark.sandbox(seed="standard")
+async def test_project_variables_come_without_a_service(sandbox: SandboxHandle) -> None:
+    with sandbox.sandbox.lock:
+        project = sandbox.project()
+        now = sandbox.sandbox.now()
+        project.env.append(ProjectEnvVar(sandbox.sandbox.ids.new(), "REGION", "eu", False, now, now))
+    async with read_session(sandbox) as session:
+        data = await session.ok(TOOL, {"includeEnvValues": True})
+    assert data["envs"][0] == {"key": "REGION", "value": "eu"}
+    assert all("service" in env for env in data["envs"][1:])
 
 
 @pytest.mark.sandbox(seed="standard")
