@@ -42,7 +42,6 @@ async def test_a_vertical_change_waits_for_its_process_and_shows_the_new_limits(
         )
     assert data["outcome"] == "done"
     assert data["process"]["actionName"] == "stack.updateAutoscaling"
-    assert data["requested"] == {"cpuMode": "DEDICATED", "minRam": 0.5, "maxRam": 2.0, "maxContainers": 3}
     assert data["scaling"]["minRam"] == 0.5 and data["scaling"]["maxRam"] == 2
     assert data["scaling"]["maxContainers"] == 3 and data["scaling"]["cpuMode"] == "DEDICATED"
     assert data["nextActions"] == ['zerops_verify serviceHostname="appdev"']

@@ -72,7 +72,6 @@ class EnvResult(ToolOutput):
     variables: list[VariableOut]
     outcome: Outcome | None = None
     processes: list[ProcessOut] | None = None
-    restarts: list[ProcessOut] | None = None
     restart_skipped: bool | None = Field(default=None, alias="restartSkipped")
     path: str | None = None
     unresolved: list[str] | None = None
@@ -94,9 +93,7 @@ class EnvResult(ToolOutput):
             if self.action == "get":
                 lines.append("(values hidden; includeValues=true shows them)")
         for process in self.processes or []:
-            lines.append(process.render())
-        for restart in self.restarts or []:
-            lines.append(restart.render(f"restart {restart.service}: "))
+            lines.append(process.render(f"{process.service or 'project'}: "))
         if self.unresolved:
             lines.append("unresolved references: " + ", ".join("${" + name + "}" for name in self.unresolved))
         lines += [f"warning: {w}" for w in self.warnings or []]
@@ -258,8 +255,7 @@ def env_tool(app: App) -> ToolDefinition:
             service_hostname=host,
             variables=out_vars,
             outcome=outcome,
-            processes=[w.out(service=host) for w in waited],
-            restarts=[r.out(service=r.label) for r in restarts] or None,
+            processes=[w.out(service=host) for w in waited] + [r.out(service=r.label) for r in restarts],
             restart_skipped=True if skipRestart else None,
             warnings=warnings or None,
             next_actions=next_actions,

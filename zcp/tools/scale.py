@@ -43,7 +43,6 @@ class ScaleResult(ToolOutput):
     service_id: str = Field(alias="serviceId")
     outcome: Outcome
     message: str
-    requested: dict[str, Any]
     scaling: dict[str, Any]
     process: ProcessOut | None = None
     warnings: list[str] | None = None
@@ -139,7 +138,6 @@ def scale_tool(app: App) -> ToolDefinition:
             service_id=service.id,
             outcome=outcome,
             message=message,
-            requested=request.given(),
             scaling=current_values(after.custom_autoscaling),
             process=process_out,
             warnings=warnings or None,

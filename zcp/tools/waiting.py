@@ -44,18 +44,11 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-#: Upper bound published in the input schema; the effective maximum is ``ZCP_POLL_TIMEOUT``.
+#: A sane upper bound for ``waitSeconds`` schemas that want one; the effective maximum is ``ZCP_POLL_TIMEOUT``.
 WAIT_SECONDS_LIMIT = 3600
 
-#: The ``waitSeconds`` parameter every waiting tool takes.
-WaitSeconds = Annotated[
-    float | None,
-    Field(
-        ge=0,
-        le=WAIT_SECONDS_LIMIT,
-        description="max seconds to wait (default 45, 0 = none)",
-    ),
-]
+#: The ``waitSeconds`` parameter every waiting tool takes (more than ``ZCP_POLL_TIMEOUT`` is cut to it).
+WaitSeconds = Annotated[float | None, Field(ge=0, description="max seconds to wait (default 45, 0 = none)")]
 
 
 # --- the clock ------------------------------------------------------------------------------------
