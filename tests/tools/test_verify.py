@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from tests.plugins.core import result_text
 from tests.plugins.sandbox import SandboxHandle
-from tests.tools.harness import in_container, request_count
+from tests.tools.harness import Progress, in_container, request_count
 from tests.tools.read_harness import PLATFORM_CODES, SHELL_HOSTNAMES, check_structured, emit_log, read_session
 from zcp.sandbox import lifecycle
 from zcp.sandbox.app import SERVE_EXTENSIONS
@@ -65,8 +65,11 @@ def _status(data: dict[str, Any], hostname: str) -> str:
 
 async def test_a_deployed_project_is_healthy_and_its_subdomains_answer(served: Served) -> None:
     handle = served("standard")
+    progress = Progress()
     async with read_session(handle) as session:
-        data = await session.ok(TOOL)
+        data = await session.ok(TOOL, progress=progress)
+    assert sorted(progress.messages) == ["appdev: healthy", "appstage: healthy", "db: healthy"]
+    assert [(p, total) for p, total, _ in progress.events] == [(1, 3), (2, 3), (3, 3)]
     assert (data["status"], data["summary"]) == ("healthy", "3/3 healthy")
     http = _checks(data, "appstage")["http_root"]
     assert http["status"] == "pass" and http["httpStatus"] == 200

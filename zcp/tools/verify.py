@@ -15,6 +15,7 @@ import json
 from functools import partial
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
+from mcp.server.mcpserver import Context
 from pydantic import BaseModel, Field
 
 from zcp.ops.concurrency import gather
@@ -129,6 +130,7 @@ def verify_tool(app: App) -> ToolDefinition:
 
     async def zerops_verify(
         serviceHostname: Annotated[Hostname | None, Field(description="omit for all")] = None,
+        ctx: Context | None = None,
     ) -> VerifyResult:
         platform = app.platform
         client, project = platform.client, platform.project
@@ -144,10 +146,16 @@ def verify_tool(app: App) -> ToolDefinition:
                 notes.append(f"{skipped[0]} (zcp itself) is not checked.")
         now = now_of(app)
         results: list[ServiceHealth | None] = [None] * len(targets)
+        finished = 0
         async with open_prober(app.settings.probe_timeout) as prober:
 
             async def check(index: int) -> None:
-                results[index] = await check_service(client, project, targets[index], prober=prober, now=now)
+                nonlocal finished
+                health = await check_service(client, project, targets[index], prober=prober, now=now)
+                results[index] = health
+                finished += 1
+                if ctx is not None:
+                    await ctx.report_progress(finished, len(targets), f"{health.hostname}: {health.status}")
 
             await gather(*[partial(check, i) for i in range(len(targets))], limit=CONCURRENCY)
         done = [r for r in results if r is not None]
