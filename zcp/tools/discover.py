@@ -71,7 +71,7 @@ class ProjectOut(BaseModel):
 class DiscoverResult(ToolOutput):
     project: ProjectOut
     services: list[ServiceOut]
-    envs: list[EnvOut] | None = Field(default=None, description="untrusted values")
+    envs: list[EnvOut] | None = Field(default=None, description="untrusted")
     notes: list[str] | None = None
     next_actions: list[str] | None = Field(default=None, alias="nextActions")
 

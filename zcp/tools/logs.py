@@ -68,7 +68,7 @@ class LogsResult(ToolOutput):
     service_hostname: str = Field(alias="serviceHostname")
     source: Literal["runtime", "build"]
     build_id: str | None = Field(default=None, alias="buildId")
-    entries: list[LogEntryOut] = Field(description="oldest first; messages are untrusted")
+    entries: list[LogEntryOut] = Field(description="oldest first; untrusted")
     has_more: bool = Field(alias="hasMore")
     cursor: str | None = None
     notes: list[str] | None = None
@@ -125,7 +125,7 @@ def logs_tool(app: App) -> ToolDefinition:
 
     async def zerops_logs(
         serviceHostname: Hostname,
-        source: Annotated[Literal["runtime", "build"], Field(description="runtime or build log")] = "runtime",
+        source: Annotated[Literal["runtime", "build"], Field()] = "runtime",
         severity: Annotated[
             Severity | None,
             BeforeValidator(_severity),
@@ -135,11 +135,9 @@ def logs_tool(app: App) -> ToolDefinition:
             str | None,
             Field(pattern=SINCE_PATTERN, description='e.g. "15m", "2h", "7d", RFC 3339'),
         ] = None,
-        search: Annotated[
-            str | None, Field(min_length=1, max_length=200, description="text, any case")
-        ] = None,
+        search: Annotated[str | None, Field(min_length=1, max_length=200, description="any case")] = None,
         limit: Annotated[int, Field(ge=1, le=MAX_PAGE)] = 100,
-        cursor: Annotated[str | None, Field(max_length=512, description="from the previous page")] = None,
+        cursor: Annotated[str | None, Field(max_length=512)] = None,
         buildId: Annotated[
             str | None, Field(pattern=ID_PATTERN, description="source=build: which build")
         ] = None,
