@@ -30,12 +30,11 @@ DESCRIPTION = (
 
 
 class DeleteResult(ToolOutput):
-    """A dry run or the delete's outcome."""
+    """A dry run or the outcome."""
 
     dry_run: bool = Field(alias="dryRun")
     service_hostname: str = Field(alias="serviceHostname")
     service_id: str = Field(alias="serviceId")
-    type: str
     summary: str
     effects: list[str]
     outcome: Outcome | None = None
@@ -96,7 +95,6 @@ def delete_tool(app: App) -> ToolDefinition:
                 dry_run=True,
                 service_hostname=host,
                 service_id=service.id,
-                type=kind,
                 summary=f"would delete {host}; this cannot be undone",
                 effects=effects,
                 confirm_with=confirm_call,
@@ -116,7 +114,6 @@ def delete_tool(app: App) -> ToolDefinition:
             dry_run=False,
             service_hostname=host,
             service_id=service.id,
-            type=kind,
             summary=summary,
             effects=[],
             outcome=outcome,

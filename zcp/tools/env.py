@@ -64,10 +64,9 @@ class VariableOut(BaseModel):
 
 
 class EnvResult(ToolOutput):
-    """What zerops_env did (fields that do not apply are omitted)."""
+    """What zerops_env did."""
 
     action: EnvAction
-    scope: Literal["service", "project"]
     service_hostname: str | None = Field(default=None, alias="serviceHostname")
     variables: list[VariableOut]
     outcome: Outcome | None = None
@@ -79,7 +78,7 @@ class EnvResult(ToolOutput):
     next_actions: list[str] = Field(default_factory=list, alias="nextActions")
 
     def to_text(self) -> str:
-        where = f"service {self.service_hostname}" if self.scope == "service" else "the project"
+        where = f"service {self.service_hostname}" if self.service_hostname else "the project"
         verb = {"get": "has", "set": "set", "delete": "deleted", "generate-dotenv": "wrote"}[self.action]
         if self.action == "generate-dotenv":
             lines = [f"{verb} {self.path} with {len(self.variables)} variable(s) for {where}"]
@@ -169,13 +168,11 @@ def env_tool(app: App) -> ToolDefinition:
         ] = False,
         variables: Annotated[
             list[str] | None,
-            Field(description='set: ["KEY=value"]; delete: ["KEY"]', max_length=200),
+            Field(description='set: ["KEY=value"]; delete: ["KEY"]'),
         ] = None,
         includeValues: Annotated[FlexBool, Field(description="show values (often secrets)")] = False,
         skipRestart: Annotated[FlexBool, Field(description="set/delete: no restart")] = False,
-        setup: Annotated[
-            str | None, Field(description="generate-dotenv: setup name (default: hostname)")
-        ] = None,
+        setup: Annotated[str | None, Field(description="generate-dotenv: setup (default hostname)")] = None,
         path: Annotated[str | None, Field(description="generate-dotenv: zerops.yaml path")] = None,
         waitSeconds: WaitSeconds = None,
         ctx: Context | None = None,
@@ -184,11 +181,10 @@ def env_tool(app: App) -> ToolDefinition:
         platform = app.platform
         services = await project_services(platform)
         service = find_service(services, serviceHostname) if serviceHostname is not None else None
-        scope: Literal["service", "project"] = "service" if service is not None else "project"
         host = service.name if service is not None else None
 
         if action == "get":
-            return await _get(platform, service, scope, includeValues)
+            return await _get(platform, service, includeValues)
         if action == "generate-dotenv":
             assert service is not None
             return await _dotenv(platform, service, services, setup, path, includeValues)
@@ -251,7 +247,6 @@ def env_tool(app: App) -> ToolDefinition:
             )
         return EnvResult(
             action=action,
-            scope=scope,
             service_hostname=host,
             variables=out_vars,
             outcome=outcome,
@@ -277,7 +272,6 @@ def env_tool(app: App) -> ToolDefinition:
 async def _get(
     platform: PlatformConnection,
     service: ServiceStack | None,
-    scope: Literal["service", "project"],
     values: bool,
 ) -> EnvResult:
     if service is not None:
@@ -303,7 +297,6 @@ async def _get(
         ]
     return EnvResult(
         action="get",
-        scope=scope,
         service_hostname=service.name if service is not None else None,
         variables=listed,
         next_actions=[] if values else [_get_call(service) + " includeValues=true"],
@@ -355,7 +348,6 @@ async def _dotenv(
         next_actions.append(f'zerops_env action="get" serviceHostname="{service.name}"')
     return EnvResult(
         action="generate-dotenv",
-        scope="service",
         service_hostname=service.name,
         variables=[
             VariableOut(key=k, value=v if values else None, is_reference=None)

@@ -62,7 +62,7 @@ class ImportedOut(BaseModel):
 
 
 class ImportResult(ToolOutput):
-    """A dry run or the import's outcome."""
+    """A dry run or the outcome."""
 
     dry_run: bool = Field(alias="dryRun")
     summary: str

@@ -38,7 +38,7 @@ _PAST = {
 
 
 class ManageResult(ToolOutput):
-    """How a lifecycle action ended."""
+    """How the action ended."""
 
     action: str
     service_hostname: str = Field(alias="serviceHostname")

@@ -25,9 +25,9 @@ if TYPE_CHECKING:
 
 NAME = "zerops_scale"
 DESCRIPTION = (
-    "Set a service's autoscaling limits, giving only what changes: CPU mode and cores, RAM and disk (GB per "
-    "container), free RAM/CPU floors (GB, %, cores), container count (runtimes). Out-of-range values get "
-    "INVALID_SCALING with the allowed ranges."
+    "Set a service's autoscaling limits, giving only what changes: CPU mode and cores (startCpu at container "
+    "start), RAM and disk (GB per container; disk never shrinks), free RAM/CPU floors, container count "
+    "(runtimes). Out-of-range values get INVALID_SCALING with the allowed ranges."
 )
 
 
@@ -37,7 +37,7 @@ def _range(name: str, text: str | None) -> Any:
 
 
 class ScaleResult(ToolOutput):
-    """How the change ended; ``scaling`` is what the service has now."""
+    """``scaling``: the limits now."""
 
     service_hostname: str = Field(alias="serviceHostname")
     service_id: str = Field(alias="serviceId")
@@ -75,17 +75,17 @@ def scale_tool(app: App) -> ToolDefinition:
         ] = None,
         minCpu: Annotated[int | None, _range("minCpu", None)] = None,
         maxCpu: Annotated[int | None, _range("maxCpu", None)] = None,
-        startCpu: Annotated[int | None, _range("startCpu", "at container start")] = None,
+        startCpu: Annotated[int | None, _range("startCpu", None)] = None,
         minRam: Annotated[float | None, _range("minRam", None)] = None,
         maxRam: Annotated[float | None, _range("maxRam", None)] = None,
-        minDisk: Annotated[float | None, _range("minDisk", "disk never shrinks")] = None,
+        minDisk: Annotated[float | None, _range("minDisk", None)] = None,
         maxDisk: Annotated[float | None, _range("maxDisk", None)] = None,
         minFreeRamGB: Annotated[float | None, _range("minFreeRamGB", None)] = None,
         minFreeRamPercent: Annotated[float | None, _range("minFreeRamPercent", None)] = None,
         minFreeCpuCores: Annotated[float | None, _range("minFreeCpuCores", "DEDICATED only, cores")] = None,
         minFreeCpuPercent: Annotated[float | None, _range("minFreeCpuPercent", "DEDICATED only")] = None,
-        minContainers: Annotated[int | None, _range("minContainers", "runtimes only")] = None,
-        maxContainers: Annotated[int | None, _range("maxContainers", "runtimes only")] = None,
+        minContainers: Annotated[int | None, _range("minContainers", None)] = None,
+        maxContainers: Annotated[int | None, _range("maxContainers", None)] = None,
         waitSeconds: WaitSeconds = None,
         ctx: Context | None = None,
     ) -> ScaleResult:

@@ -28,7 +28,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Annotated, Literal, Protocol, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Protocol, TypeVar
 
 import anyio
 from pydantic import BaseModel, ConfigDict, Field
@@ -82,10 +82,14 @@ def clock_of(app: App) -> PollClock:
 # --- output ---------------------------------------------------------------------------------------
 
 
+def _without_required(schema: dict[str, Any]) -> None:
+    schema.pop("required", None)  # every result carries all three ids; the list only costs tools/list bytes
+
+
 class ProcessOut(BaseModel):
     """A platform process as tools report it (``stillRunning``: the wait ended before the process)."""
 
-    model_config = ConfigDict(populate_by_name=True)
+    model_config = ConfigDict(populate_by_name=True, json_schema_extra=_without_required)
 
     process_id: str = Field(alias="processId")
     action_name: str = Field(alias="actionName")
