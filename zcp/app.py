@@ -11,6 +11,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
+from zcp.clock import SYSTEM_CLOCK, Clock
 from zcp.config import Settings
 from zcp.knowledge.paths import KnowledgePaths, resolve_paths
 
@@ -23,6 +24,8 @@ class App:
     paths: KnowledgePaths = field(init=False)
     #: The Zerops platform connection (client + discovered project); ``None`` in knowledge-only mode.
     platform: Any = None
+    #: Wall time, monotonic time and sleeping for every tool (tests inject the sandbox's clock).
+    clock: Clock = SYSTEM_CLOCK
     _knowledge: Any = None
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 

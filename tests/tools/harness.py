@@ -22,9 +22,9 @@ from tests.plugins.core import result_text
 from tests.plugins.sandbox import SandboxHandle
 from zcp.app import App
 from zcp.auth import PlatformConnection, discover_project
+from zcp.clock import Clock
 from zcp.runtime import RuntimeInfo
 from zcp.server.app import build_server
-from zcp.tools.waiting import PollClock, use_clock
 
 #: Routes that change something on the platform.
 MUTATING_ROUTES = (
@@ -131,7 +131,7 @@ async def tool_session(
     runtime: RuntimeInfo | None = None,
     mode: Literal["auto", "legacy"] = "legacy",
     token: str | None = None,
-    clock: PollClock | None = None,
+    clock: Clock | None = None,
     **settings: Any,
 ) -> AsyncIterator[ToolSession]:
     """An MCP client session on a server whose platform connection points at ``sandbox``."""
@@ -149,6 +149,6 @@ async def tool_session(
             runtime=runtime or RuntimeInfo(in_container=False),
         )
         app = App(app_settings, platform=platform)
-        use_clock(app, clock or PollClock(sleep=sandbox.sleep, monotonic=sandbox.monotonic))
+        app.clock = clock or Clock(sleep=sandbox.sleep, monotonic=sandbox.monotonic)
         async with Client(build_server(app), mode=mode) as mcp_client:
             yield ToolSession(mcp_client, app, sandbox)

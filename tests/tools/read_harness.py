@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
+from dataclasses import replace
 from typing import Any
 
 from hypothesis import strategies as st
@@ -27,7 +28,6 @@ from tests.tools.harness import ToolSession, tool_session
 from zcp.app import App
 from zcp.config import Settings
 from zcp.server.app import build_server
-from zcp.tools.wallclock import use_wall_clock
 
 #: Codes any platform tool may answer with when the platform misbehaves.
 PLATFORM_CODES = frozenset({"API_ERROR", "API_TIMEOUT", "API_RATE_LIMITED", "NETWORK_ERROR"})
@@ -47,7 +47,7 @@ SHELL_HOSTNAMES = st.builds(
 async def read_session(sandbox: SandboxHandle, **options: Any) -> AsyncIterator[ToolSession]:
     """A :func:`tool_session` whose tools tell time by the sandbox clock."""
     async with tool_session(sandbox, **options) as session:
-        use_wall_clock(session.app, sandbox.clock.now)
+        session.app.clock = replace(session.app.clock, now=sandbox.clock.now)
         yield session
 
 

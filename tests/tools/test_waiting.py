@@ -11,17 +11,10 @@ import pytest
 from tests.plugins.sandbox import SandboxHandle
 from tests.tools.harness import tool_session
 from zcp.app import App
+from zcp.clock import SYSTEM_CLOCK, Clock
 from zcp.config import Settings
 from zcp.platform import ZeropsClient
-from zcp.tools.waiting import (
-    SYSTEM_CLOCK,
-    PollClock,
-    ProcessWaiter,
-    clock_of,
-    outcome_of,
-    poll_call,
-    use_clock,
-)
+from zcp.tools.waiting import ProcessWaiter, outcome_of, poll_call
 
 pytestmark = [pytest.mark.anyio]
 
@@ -43,7 +36,7 @@ class Recorder:
 
 def make_app(sandbox: SandboxHandle, client: ZeropsClient, **settings: Any) -> App:
     app = App(sandbox.settings(**settings), platform=SimpleNamespace(client=client))
-    use_clock(app, PollClock(sleep=sandbox.sleep, monotonic=sandbox.monotonic))
+    app.clock = Clock(sleep=sandbox.sleep, monotonic=sandbox.monotonic)
     return app
 
 
@@ -52,7 +45,7 @@ async def _restart(client: ZeropsClient, sandbox: SandboxHandle, hostname: str =
 
 
 def test_an_app_without_an_injected_clock_waits_on_the_system_clock() -> None:
-    assert clock_of(App(Settings())) is SYSTEM_CLOCK
+    assert App(Settings()).clock is SYSTEM_CLOCK
 
 
 @pytest.mark.sandbox(seed="standard")
@@ -158,7 +151,7 @@ async def test_cancelling_the_wait_stops_polling_and_leaves_the_platform_process
         await anyio.sleep_forever()
 
     app = make_app(sandbox, platform_client)
-    use_clock(app, PollClock(sleep=blocking_sleep, monotonic=sandbox.monotonic))
+    app.clock = Clock(sleep=blocking_sleep, monotonic=sandbox.monotonic)
     process = await _restart(platform_client, sandbox)
     outcome: list[str] = []
 
@@ -190,7 +183,7 @@ async def test_a_cancelled_tool_call_stops_the_server_side_wait(sandbox: Sandbox
         finally:
             stopped.set()
 
-    clock = PollClock(sleep=blocking_sleep, monotonic=sandbox.monotonic)
+    clock = Clock(sleep=blocking_sleep, monotonic=sandbox.monotonic)
     async with tool_session(sandbox, clock=clock) as session:
         with anyio.fail_after(5):
             async with anyio.create_task_group() as group:

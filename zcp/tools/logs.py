@@ -30,7 +30,6 @@ from zcp.platform.logs import LogQuery
 from zcp.tools.base import ToolDefinition, ToolOutput
 from zcp.tools.inputs import Hostname, find_service
 from zcp.tools.untrusted import fence
-from zcp.tools.wallclock import now_of
 
 if TYPE_CHECKING:
     from zcp.app import App
@@ -147,7 +146,7 @@ def logs_tool(app: App) -> ToolDefinition:
                 "buildId only applies to build logs",
                 suggestion=f'Add source="build", or drop buildId to read the runtime log of {serviceHostname}.',
             )
-        now = now_of(app)
+        now = app.clock.now()
         since_text = since if since is not None else (DEFAULT_SINCE if source == "runtime" else None)
         since_at = parse_since(since_text, now) if since_text else None
         level = None if severity in (None, "all") else severity

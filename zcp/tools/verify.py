@@ -25,7 +25,6 @@ from zcp.ops.probe import open_prober
 from zcp.tools.base import ToolDefinition, ToolOutput
 from zcp.tools.inputs import Hostname, find_service
 from zcp.tools.untrusted import fence
-from zcp.tools.wallclock import now_of
 
 if TYPE_CHECKING:
     from zcp.app import App
@@ -144,7 +143,7 @@ def verify_tool(app: App) -> ToolDefinition:
             skipped = [s.name for s in services if s not in targets]
             if skipped:
                 notes.append(f"{skipped[0]} (zcp itself) is not checked.")
-        now = now_of(app)
+        now = app.clock.now()
         results: list[ServiceHealth | None] = [None] * len(targets)
         finished = 0
         async with open_prober(app.settings.probe_timeout) as prober:

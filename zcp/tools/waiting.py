@@ -12,7 +12,7 @@ Every mutating Zerops call returns a process. A tool that changes something wait
 * lets anyio cancellation through: a cancelled call stops polling at once. Cancelling the *wait*
   never cancels the platform operation; ``zerops_process action="cancel"`` does that.
 
-The clock (``sleep``, ``monotonic``) comes from :func:`clock_of`, so tests move
+The clock (``sleep``, ``monotonic``) is the app's :class:`~zcp.clock.Clock`, so tests move
 time instead of waiting for it. Typical use::
 
     waiter = ProcessWaiter(app, ctx, wait_seconds=waitSeconds, subject="restart app")
@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any, Literal, Protocol, TypeVar
@@ -52,32 +51,6 @@ WaitSeconds = Annotated[float | None, Field(ge=0, description="max seconds to wa
 
 
 # --- the clock ------------------------------------------------------------------------------------
-
-Sleep = Callable[[float], Awaitable[None]]
-
-
-@dataclass(frozen=True)
-class PollClock:
-    """How waiting tells time: ``anyio.sleep`` and ``time.monotonic`` unless a test injects others."""
-
-    sleep: Sleep = anyio.sleep
-    monotonic: Callable[[], float] = time.monotonic
-
-
-SYSTEM_CLOCK = PollClock()
-_CLOCK_ATTRIBUTE = "poll_clock"
-
-
-def use_clock(app: App, clock: PollClock) -> None:
-    """Make every tool of ``app`` wait on ``clock`` (tests pass the sandbox's manual clock)."""
-    vars(app)[_CLOCK_ATTRIBUTE] = clock
-
-
-def clock_of(app: App) -> PollClock:
-    """The clock tools of ``app`` wait on (the system clock unless :func:`use_clock` set one)."""
-    clock = getattr(app, _CLOCK_ATTRIBUTE, None)
-    return clock if isinstance(clock, PollClock) else SYSTEM_CLOCK
-
 
 # --- output ---------------------------------------------------------------------------------------
 
@@ -185,7 +158,7 @@ class ProcessWaiter:
 
         settings = app.settings
         self._client = app.platform.client
-        self._clock = clock_of(app)
+        self._clock = app.clock
         requested = settings.wait_seconds if wait_seconds is None else wait_seconds
         self.budget = max(0.0, min(float(requested), settings.poll_timeout))
         self._schedule = PollSchedule.from_settings(settings)
@@ -259,7 +232,7 @@ class ProcessWaiter:
             await self._clock.sleep(min(self._schedule.interval, left))
 
     @property
-    def sleep(self) -> Sleep:
+    def sleep(self) -> Callable[[float], Awaitable[None]]:
         """The clock's sleep (for short, deliberate pauses such as retry back-off)."""
         return self._clock.sleep
 
