@@ -314,12 +314,18 @@ async def test_generate_dotenv_names_the_setups_when_one_is_missing(
 
 
 @pytest.mark.sandbox(seed="standard")
-async def test_read_only_mode_refuses_every_action(sandbox: SandboxHandle) -> None:
+async def test_read_only_mode_refuses_changes_but_still_reads(sandbox: SandboxHandle) -> None:
     async with tool_session(sandbox, read_only=True) as session:
         payload = await session.error(
             "zerops_env", {"action": "set", "serviceHostname": "appdev", "variables": ["A=1"]}
         )
-    assert payload["code"] == "READ_ONLY"
+        deleted = await session.error(
+            "zerops_env", {"action": "delete", "serviceHostname": "appdev", "variables": ["A"]}
+        )
+        read = await session.ok("zerops_env", {"action": "get", "serviceHostname": "appdev"})
+    assert payload["code"] == deleted["code"] == "READ_ONLY"
+    assert "Read-only actions still work: generate-dotenv, get" in payload["suggestion"]
+    assert read["action"] == "get"
 
 
 def test_the_env_file_quotes_values_its_parser_would_change() -> None:

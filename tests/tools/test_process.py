@@ -99,7 +99,7 @@ async def test_read_only_mode_refuses_cancel_but_answers_status(sandbox: Sandbox
         refused = await session.error(TOOL, {"processId": process_id, "action": "cancel"})
         status = await session.ok(TOOL, {"processId": process_id, "waitSeconds": 0})
         tools = {t.name: t for t in (await session.client.list_tools()).tools}
-    assert refused["code"] == "READ_ONLY" and "action=status still works" in refused["suggestion"]
+    assert refused["code"] == "READ_ONLY" and "Read-only actions still work: status" in refused["suggestion"]
     assert sandbox.hits("cancel_process") == 0
     assert status["process"]["status"] == "PENDING"
     hints = tools[TOOL].annotations

@@ -58,11 +58,14 @@ class ToolDefinition:
     idempotent: bool
     open_world: bool
     needs_platform: bool = False
+    #: Actions that only read, allowed in read-only mode although the tool can also write
+    #: (the tool's ``readOnlyHint`` stays false: it says what the tool as a whole may do).
+    read_actions: frozenset[str] = frozenset()
 
     @property
     def annotations(self) -> ToolAnnotations:
+        # The title is published once, on the tool itself (not repeated in the annotations).
         return ToolAnnotations(
-            title=self.title,
             read_only_hint=self.read_only,
             destructive_hint=self.destructive,
             idempotent_hint=self.idempotent,
@@ -204,7 +207,7 @@ class ZcpTool(Tool):
                 raise describe_validation_error(
                     self.name, exc, self.parameters.get("properties", {})
                 ) from None
-            self._check_gates(definition)
+            self._check_gates(definition, validated)
             passed: dict[str, Any] = {}
             if self.context_kwarg is not None:
                 passed[self.context_kwarg] = context
@@ -239,12 +242,21 @@ class ZcpTool(Tool):
             details={"unknown": unknown, "valid": known},
         )
 
-    def _check_gates(self, definition: ToolDefinition) -> None:
+    def _check_gates(self, definition: ToolDefinition, arguments: dict[str, Any]) -> None:
         app = self.app
-        if not definition.read_only and app.settings.read_only:
+        action = arguments.get("action")
+        reads = isinstance(action, str) and action in definition.read_actions
+        if not definition.read_only and not reads and app.settings.read_only:
+            allowed = (
+                f" Read-only actions still work: {', '.join(sorted(definition.read_actions))}."
+                if definition.read_actions
+                else ""
+            )
             raise ReadOnlyMode(
-                f"{self.name} changes the project, and zcp is running read-only",
-                suggestion="Restart zcp without --read-only (and with ZCP_READ_ONLY unset or 0) to allow changes.",
+                f"{self.name}{f' action={action}' if action else ''} changes the project, "
+                "and zcp is running read-only",
+                suggestion="Restart zcp without --read-only (and with ZCP_READ_ONLY unset or 0) to allow changes."
+                + allowed,
             )
         if definition.needs_platform and app.platform is None:
             raise AuthRequired(

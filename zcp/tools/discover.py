@@ -252,6 +252,6 @@ def discover_tool(app: App) -> ToolDefinition:
         read_only=True,
         destructive=False,
         idempotent=True,
-        open_world=False,
+        open_world=True,
         needs_platform=True,
     )

@@ -262,6 +262,7 @@ def env_tool(app: App) -> ToolDefinition:
         description=DESCRIPTION,
         fn=zerops_env,
         read_only=False,
+        read_actions=frozenset({"get", "generate-dotenv"}),
         destructive=True,
         idempotent=False,
         open_world=True,

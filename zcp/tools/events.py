@@ -153,6 +153,6 @@ def events_tool(app: App) -> ToolDefinition:
         read_only=True,
         destructive=False,
         idempotent=True,
-        open_world=False,
+        open_world=True,
         needs_platform=True,
     )

@@ -97,6 +97,6 @@ def export_tool(app: App) -> ToolDefinition:
         read_only=True,
         destructive=False,
         idempotent=True,
-        open_world=False,
+        open_world=True,
         needs_platform=True,
     )

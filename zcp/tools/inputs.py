@@ -12,7 +12,7 @@ import re
 from collections.abc import Sequence
 from typing import Annotated, Any, Protocol, TypeVar
 
-from pydantic import BeforeValidator, Field
+from pydantic import BeforeValidator, Field, Strict
 
 from zcp.errors import InvalidHostname, ServiceNotFound
 
@@ -43,8 +43,9 @@ def _tolerant_bool(value: Any) -> Any:
     return value
 
 
-#: A boolean that also accepts the strings "true"/"false" (any case); published as boolean.
-FlexBool = Annotated[bool, BeforeValidator(_tolerant_bool)]
+#: A boolean that also accepts the strings "true"/"false" (any case), and nothing looser ("yes",
+#: 1, "on" are refused: they are more likely a mistake than a decision). Published as boolean.
+FlexBool = Annotated[bool, BeforeValidator(_tolerant_bool), Strict()]
 
 #: A hostname parameter: validated before any call.
 Hostname = Annotated[str, BeforeValidator(check_hostname), Field(description="service hostname, e.g. 'app'")]

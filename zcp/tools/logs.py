@@ -241,6 +241,6 @@ def logs_tool(app: App) -> ToolDefinition:
         read_only=True,
         destructive=False,
         idempotent=True,
-        open_world=False,
+        open_world=True,
         needs_platform=True,
     )

@@ -7,8 +7,8 @@ so "still running — follow it with zerops_process" from a mutating tool costs 
 
 Only ``cancel`` changes anything, so the annotations describe the tool as a whole (not read-only,
 not destructive, idempotent) while read-only mode refuses ``cancel`` alone: the tool-wide read-only
-gate of :class:`~zcp.tools.base.ZcpTool` is left open (see :class:`ActionGatedDefinition`) and the
-tool raises ``READ_ONLY`` itself. Processes of other projects are reported as not found: zcp manages
+gate of :class:`~zcp.tools.base.ZcpTool` lets ``status`` through (``read_actions``) and refuses
+``cancel`` with ``READ_ONLY``. Processes of other projects are reported as not found: zcp manages
 one project. Deviation from the reference tool: the waiting, and ``action`` names its own values.
 """
 
@@ -18,10 +18,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Literal
 
 from mcp.server.mcpserver import Context
-from mcp.types import ToolAnnotations
 from pydantic import BaseModel, ConfigDict, Field
 
-from zcp.errors import InvalidParameter, ProcessAlreadyTerminal, ProcessNotFound, ReadOnlyMode
+from zcp.errors import InvalidParameter, ProcessAlreadyTerminal, ProcessNotFound
 from zcp.ops.actions import action_label
 from zcp.platform import status as st
 from zcp.tools.base import ToolDefinition, ToolOutput
@@ -41,25 +40,6 @@ ID_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
 
 
 @dataclass(frozen=True)
-class ActionGatedDefinition(ToolDefinition):
-    """A tool that only writes in some actions.
-
-    ``read_only=True`` keeps the tool-wide read-only gate open (the read actions must work in
-    read-only mode); the tool refuses its writing actions itself. The published annotations still
-    say what the tool as a whole may do: ``readOnlyHint`` is false.
-    """
-
-    @property
-    def annotations(self) -> ToolAnnotations:
-        return ToolAnnotations(
-            title=self.title,
-            read_only_hint=False,
-            destructive_hint=self.destructive,
-            idempotent_hint=self.idempotent,
-            open_world_hint=self.open_world,
-        )
-
-
 class ProcessOut(BaseModel):
     """A platform process; ``failReason`` is text from the platform (untrusted)."""
 
@@ -148,18 +128,11 @@ def process_tool(app: App) -> ToolDefinition:
         ] = None,
         ctx: Context | None = None,
     ) -> ProcessResult:
-        if action == "cancel":
-            if waitSeconds is not None:
-                raise InvalidParameter(
-                    "waitSeconds only applies to action=status",
-                    suggestion=f'Drop waitSeconds: zerops_process processId="{processId}" action="cancel".',
-                )
-            if app.settings.read_only:
-                raise ReadOnlyMode(
-                    "cancelling a process changes the project, and zcp is running read-only",
-                    suggestion="action=status still works. Restart zcp without --read-only (and with "
-                    "ZCP_READ_ONLY unset or 0) to cancel processes.",
-                )
+        if action == "cancel" and waitSeconds is not None:
+            raise InvalidParameter(
+                "waitSeconds only applies to action=status",
+                suggestion=f'Drop waitSeconds: zerops_process processId="{processId}" action="cancel".',
+            )
         process = await own_process(processId)
         label = action_label(process.action_name)
         if action == "cancel":
@@ -199,14 +172,15 @@ def process_tool(app: App) -> ToolDefinition:
             next_actions=_next_actions(out, waited.still_running),
         )
 
-    return ActionGatedDefinition(
+    return ToolDefinition(
         name=NAME,
         title="Check or cancel a process",
         description=DESCRIPTION,
         fn=zerops_process,
-        read_only=True,  # the tool-wide gate stays open; cancel checks read-only mode itself
+        read_only=False,
+        read_actions=frozenset({"status"}),
         destructive=False,
         idempotent=True,
-        open_world=False,
+        open_world=True,
         needs_platform=True,
     )
