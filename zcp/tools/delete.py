@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
 NAME = "zerops_delete"
 DESCRIPTION = (
-    "Delete a service with its data; irreversible. Only with the user's explicit approval: call "
+    "Delete a service with its data; irreversible. Only with explicit user approval: call "
     'first without confirm to get a dry run of what is lost, then with confirm="<hostname>".'
 )
 

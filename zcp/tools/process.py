@@ -14,7 +14,6 @@ one project. Deviation from the reference tool: the waiting, and ``action`` name
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Literal
 
 from mcp.server.mcpserver import Context
@@ -39,7 +38,6 @@ DESCRIPTION = (
 ID_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
 
 
-@dataclass(frozen=True)
 class ProcessOut(BaseModel):
     """A platform process; ``failReason`` is text from the platform (untrusted)."""
 
