@@ -81,8 +81,9 @@ def test_serve_start_up_imports_nothing_heavy(tmp_path: Path) -> None:
         "from zcp.config import load_settings\n"
         "from zcp.server.app import build_server\n"
         "build_server(App(load_settings({})))\n"
-        "heavy = ['whoosh', 'asyncssh', 'github', 'jsonschema', 'zcp.sandbox', 'zcp.sync', 'zcp.schema',\n"
-        "         'zcp.workflow', 'zcp.knowledge.index', 'markdown_it']\n"
+        "heavy = ['whoosh', 'asyncssh', 'github', 'jsonschema', 'httpx', 'zcp.sandbox', 'zcp.sync',\n"
+        "         'zcp.schema', 'zcp.workflow', 'zcp.knowledge.index', 'markdown_it', 'zcp.tools.knowledge',\n"
+        "         'zcp.platform.models']\n"
         "print(sorted(m for m in heavy if m in sys.modules))\n"
     )
     done = subprocess.run(

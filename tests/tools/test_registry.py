@@ -14,14 +14,14 @@ from mcp.types import Tool
 from tests.tools.tool_listing import LIST_BUDGET_BYTES, list_tools, listing_bytes, render_markdown, tool_bytes
 from zcp.app import App
 from zcp.config import Settings
-from zcp.tools import TOOL_FACTORIES
+from zcp.tools import tool_factories
 from zcp.tools.base import ToolDefinition
 
 pytestmark = pytest.mark.anyio
 
 REPO = Path(__file__).resolve().parents[2]
 MAX_DESCRIPTION_WORDS = 80
-DEFINITIONS: list[ToolDefinition] = [factory(App(Settings())) for factory in TOOL_FACTORIES]
+DEFINITIONS: list[ToolDefinition] = [factory(App(Settings())) for factory in tool_factories()]
 NAMES = [definition.name for definition in DEFINITIONS]
 
 

@@ -18,9 +18,7 @@ import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Final, Literal
-
-import httpx
+from typing import TYPE_CHECKING, Any, Final, Literal
 
 from zcp.errors import (
     ApiError,
@@ -36,6 +34,9 @@ from zcp.errors import (
     ZcpError,
 )
 from zcp.secrets import redact, redact_obj
+
+if TYPE_CHECKING:
+    import httpx
 
 #: What a call addresses; decides which not-found error a 404 becomes and which codes re-classify.
 Entity = Literal[
@@ -228,6 +229,8 @@ def _capital(text: str) -> str:
 
 def map_transport_error(error: httpx.HTTPError, context: CallContext, *, timeout: float) -> ZcpError:
     """The zcp error for a request that got no (complete) HTTP answer."""
+    import httpx  # only reached once a request was made
+
     kind = type(error).__name__
     if isinstance(error, httpx.ConnectTimeout | httpx.ConnectError):
         return NetworkError(

@@ -12,11 +12,10 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Final
+from typing import TYPE_CHECKING, Final
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import anyio
-import httpx
 from pydantic import ValidationError
 
 from zcp.errors import ApiError, ApiTimeout, InvalidParameter, NetworkError
@@ -24,6 +23,9 @@ from zcp.platform.error_map import scrub
 from zcp.platform.models import LogAccess, LogItem, LogPage
 from zcp.platform.status import parse_timestamp
 from zcp.secrets import register_secret
+
+if TYPE_CHECKING:
+    import httpx
 
 logger = logging.getLogger(__name__)
 
@@ -123,6 +125,8 @@ class LogFetcher:
 
     async def fetch(self, access: LogAccess, query: LogQuery) -> list[LogItem]:
         """The log entries ``query`` selects, oldest first."""
+        import httpx  # the log backend is only read with credentials; keep start-up light
+
         register_secret(access.access_token)
         url = build_fetch_url(access, query)
         secrets = (access.access_token, urlsplit(access.fetch_url).query, url)

@@ -1,41 +1,45 @@
 """One module per MCP tool: input, annotations, call into the core, shape the output.
 
-:data:`TOOL_FACTORIES` is the registry: each factory takes the :class:`~zcp.app.App` and returns a
-:class:`~zcp.tools.base.ToolDefinition`. Meta-tests enumerate it, so a tool added here without
-annotations, an output schema, a README entry or a behaviour test fails the suite.
+:data:`TOOL_MODULES` is the registry, in ``tools/list`` order: each entry names a module and its
+factory, which takes the :class:`~zcp.app.App` and returns a
+:class:`~zcp.tools.base.ToolDefinition`. The modules are imported by :func:`tool_factories` when the
+server first needs its tools (not at start-up, so ``initialize`` is answered fast). Meta-tests
+enumerate the registry, so a tool added here without annotations, an output schema, a README entry
+or a behaviour test fails the suite.
 """
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from zcp.tools.base import ToolDefinition
-from zcp.tools.delete import delete_tool
-from zcp.tools.discover import discover_tool
-from zcp.tools.env import env_tool
-from zcp.tools.events import events_tool
-from zcp.tools.export import export_tool
-from zcp.tools.importing import import_tool
-from zcp.tools.knowledge import knowledge_tool
-from zcp.tools.logs import logs_tool
-from zcp.tools.manage import manage_tool
-from zcp.tools.process import process_tool
-from zcp.tools.scale import scale_tool
-from zcp.tools.subdomain import subdomain_tool
-from zcp.tools.verify import verify_tool
+if TYPE_CHECKING:
+    from zcp.app import App
+    from zcp.tools.base import ToolDefinition
 
-TOOL_FACTORIES: tuple[Callable[..., ToolDefinition], ...] = (
-    knowledge_tool,
-    discover_tool,
-    logs_tool,
-    events_tool,
-    process_tool,
-    export_tool,
-    verify_tool,
-    manage_tool,
-    scale_tool,
-    subdomain_tool,
-    env_tool,
-    import_tool,
-    delete_tool,
+ToolFactory = Callable[["App"], "ToolDefinition"]
+
+TOOL_MODULES: tuple[tuple[str, str], ...] = (
+    ("zcp.tools.knowledge", "knowledge_tool"),
+    ("zcp.tools.discover", "discover_tool"),
+    ("zcp.tools.logs", "logs_tool"),
+    ("zcp.tools.events", "events_tool"),
+    ("zcp.tools.process", "process_tool"),
+    ("zcp.tools.export", "export_tool"),
+    ("zcp.tools.verify", "verify_tool"),
+    ("zcp.tools.manage", "manage_tool"),
+    ("zcp.tools.scale", "scale_tool"),
+    ("zcp.tools.subdomain", "subdomain_tool"),
+    ("zcp.tools.env", "env_tool"),
+    ("zcp.tools.importing", "import_tool"),
+    ("zcp.tools.delete", "delete_tool"),
 )
+
+
+def tool_factories() -> tuple[ToolFactory, ...]:
+    """Import every tool module and return its factory, in registry order."""
+    factories: list[ToolFactory] = []
+    for module, name in TOOL_MODULES:
+        factories.append(getattr(importlib.import_module(module), name))
+    return tuple(factories)

@@ -10,11 +10,11 @@ from pydantic import BaseModel, Field
 
 from zcp.axes import AXES_BY_KEY, Mode
 from zcp.errors import InvalidParameter
-from zcp.knowledge.documents import Provenance
 from zcp.tools.base import ToolDefinition, ToolOutput
 
 if TYPE_CHECKING:
     from zcp.app import App
+    from zcp.knowledge.documents import Provenance
     from zcp.knowledge.search import SearchResults
 
 NAME = "zerops_knowledge"
