@@ -80,3 +80,36 @@ def test_corpus_lint_reports_problems_as_file_line_message(
         line.startswith("themes/bad.md:4: size: unknown key") for line in lines
     )
     assert any(line.startswith("themes/services.md:1: missing managed-service card") for line in lines)
+
+
+def test_search_hits_on_pulled_guides_show_where_they_came_from(
+    fixture_env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import json
+
+    (fixture_env / "guides").mkdir()
+    (fixture_env / "guides" / "backup.md").write_text(
+        "---\ntitle: Backups\ndescription: Daily backups.\n---\n# Backups\n\nSnapshots are taken daily.\n",
+        encoding="utf-8",
+    )
+    manifest = fixture_env.parent / "sync" / "manifest.json"
+    manifest.parent.mkdir()
+    entry = {
+        "upstreamPath": "apps/docs/content/guides/backup.mdx",
+        "blobSha": "b1",
+        "commit": "0123456789abcdef",
+        "contentHash": "h",
+        "pulledAt": "2026-11-01T10:00:00Z",
+    }
+    manifest.write_text(json.dumps({"files": {"guides/backup.md": entry}}), encoding="utf-8")
+    assert main(["knowledge", "--json", "snapshots", "daily"]) == EXIT_OK
+    hit = json.loads(capsys.readouterr().out)["hits"][0]
+    assert hit["uri"].startswith("zerops://guides/backup")
+    assert hit["upstream"] == {
+        "repo": "zeropsio/docs",
+        "path": "apps/docs/content/guides/backup.mdx",
+        "commit": "0123456789abcdef",
+        "syncedAt": "2026-11-01T10:00:00Z",
+    }
+    assert main(["knowledge", "snapshots", "daily"]) == EXIT_OK
+    assert "source: zeropsio/docs/apps/docs/content/guides/backup.mdx @ 0123456789" in capsys.readouterr().out

@@ -91,6 +91,16 @@ def _results_json(results: Any) -> dict[str, Any]:
                 "score": h.score,
                 "snippet": h.snippet,
                 "path": h.provenance.path,
+                "upstream": (
+                    {
+                        "repo": h.provenance.upstream.repo,
+                        "path": h.provenance.upstream.path,
+                        "commit": h.provenance.upstream.commit,
+                        "syncedAt": h.provenance.upstream.synced_at,
+                    }
+                    if h.provenance.upstream is not None
+                    else None
+                ),
             }
             for h in results.hits
         ],
@@ -117,6 +127,11 @@ def _print_results(results: Any) -> None:
             console.print(f"[bold]{n}. {where}[/]  [dim]{hit.kind.value} · score {hit.score:g}[/]")
             console.print(f"   [blue]{hit.uri}[/]")
             console.print(Markdown(hit.snippet), width=min(console.width, 100))
+            up = hit.provenance.upstream
+            if up is not None:
+                console.print(
+                    f"   [dim]source: {up.repo}/{up.path} @ {up.commit[:10]}, synced {up.synced_at}[/]"
+                )
             console.print()
         return
     if not results.hits:
@@ -128,6 +143,9 @@ def _print_results(results: Any) -> None:
         where = f"{hit.title} › {hit.section}" if hit.section else hit.title
         print(f"{n}. {where}\t{hit.uri}\t{hit.score:g}")
         print(f"   {hit.snippet}")
+        up = hit.provenance.upstream
+        if up is not None:
+            print(f"   source: {up.repo}/{up.path} @ {up.commit[:10]}, synced {up.synced_at}")
 
 
 def _print_markdown(markdown: str) -> None:
