@@ -50,7 +50,7 @@ from zcp.knowledge.paths import KnowledgePaths
 log = logging.getLogger(__name__)
 
 #: Bump when the schema or the way entries are built changes: old generations are rebuilt.
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 CURRENT_FILE = "CURRENT"
 MANIFEST_FILE = "manifest.json"
@@ -128,7 +128,6 @@ def entries_for(doc: Document) -> list[dict[str, Any]]:
         "kind": doc.kind.value,
         "title": doc.title,
         "tags": " ".join(doc.tags),
-        "content_hash": doc.content_hash,
         **axes,
     }
     # The doc-level entry says what the document is about (description, preamble and section
@@ -144,6 +143,7 @@ def entries_for(doc: Document) -> list[dict[str, Any]]:
             "heading": "",
             "body": about,
             "stacks": ",".join(sorted(stacks)),
+            "content_hash": doc.content_hash,
         }
     ]
     for section in doc.sections:
