@@ -38,6 +38,7 @@ class Settings:
     region: str = DEFAULT_REGION
     zcli_data_dir: Path | None = None
     xdg_config_home: Path | None = None  # where zcli's cli.data lives on Linux (XDG_CONFIG_HOME)
+    xdg_cache_home: Path | None = None  # base of zcp's user cache (XDG_CACHE_HOME)
     api_timeout: float = 30.0
     # Knowledge
     corpus_dir: Path | None = None
@@ -71,6 +72,11 @@ class Settings:
     def in_container(self) -> bool:
         """True when running inside a Zerops service container."""
         return bool(self.service_id)
+
+    @property
+    def user_cache_dir(self) -> Path:
+        """zcp's user cache folder: ``$XDG_CACHE_HOME/zcp``, else ``~/.cache/zcp``."""
+        return (self.xdg_cache_home or Path.home() / ".cache") / "zcp"
 
     @property
     def has_credentials(self) -> bool:
@@ -155,6 +161,7 @@ def load_settings(env: Mapping[str, str] | None = None, *, cwd: Path | None = No
         region=get("ZCP_REGION") or DEFAULT_REGION,
         zcli_data_dir=_path(get("ZCP_ZCLI_DATA_DIR")),
         xdg_config_home=_path(get("XDG_CONFIG_HOME")),
+        xdg_cache_home=_path(get("XDG_CACHE_HOME")),
         api_timeout=_parse_float("ZCP_API_TIMEOUT", get("ZCP_API_TIMEOUT") or "30", minimum=0.01),
         corpus_dir=_path(get("ZCP_CORPUS_DIR")),
         index_dir=_path(get("ZCP_INDEX_DIR")),

@@ -176,3 +176,10 @@ async def test_no_input_raises_or_returns_an_unstructured_error(
         assert payload["error"] and payload["suggestion"]
     else:
         assert result.structured_content["mode"] in {"query", "briefing", "scope", "recipe", "uri"}
+
+
+def test_the_published_limit_maximum_matches_the_search_engine() -> None:
+    from zcp.knowledge import search
+    from zcp.tools import knowledge
+
+    assert knowledge.MAX_LIMIT == search.MAX_LIMIT

@@ -7,7 +7,6 @@ overridable (``ZCP_CORPUS_DIR``, ``ZCP_INDEX_DIR``).
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,12 +33,6 @@ def checkout_root() -> Path | None:
     return None
 
 
-def user_cache_dir() -> Path:
-    """``$XDG_CACHE_HOME/zcp`` or ``~/.cache/zcp``."""
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "zcp"
-
-
 def resolve_paths(settings: Settings) -> KnowledgePaths:
     """Resolve corpus, manifest and index locations from settings and the install layout."""
     root = checkout_root()
@@ -50,7 +43,7 @@ def resolve_paths(settings: Settings) -> KnowledgePaths:
     else:
         corpus = _PACKAGE_DIR / "_corpus"
         manifest = _PACKAGE_DIR / "_sync" / "manifest.json"
-        index = user_cache_dir() / "index"
+        index = settings.user_cache_dir / "index"
     if settings.corpus_dir is not None:
         corpus = settings.corpus_dir
         # A custom corpus keeps its manifest beside it when there is one.

@@ -55,13 +55,6 @@ class SchemaSources:
         return cls(
             zerops_url=settings.schema_zerops_url or host + ZEROPS_SCHEMA_PATH,
             import_url=settings.schema_import_url or host + IMPORT_SCHEMA_PATH,
-            cache_dir=settings.schema_cache_dir or default_cache_dir(),
+            cache_dir=settings.schema_cache_dir or settings.user_cache_dir / "schemas",
             ttl=timedelta(seconds=settings.schema_ttl),
         )
-
-
-def default_cache_dir() -> Path:
-    """``<user cache dir>/schemas`` (``$XDG_CACHE_HOME/zcp`` or ``~/.cache/zcp``)."""
-    from zcp.knowledge.paths import user_cache_dir
-
-    return user_cache_dir() / "schemas"
