@@ -1,19 +1,32 @@
-"""The composition root: settings plus the long-lived objects that tools use.
+"""The composition root: settings plus the long-lived, typed services that tools use.
 
-One :class:`App` exists per ``zcp serve`` process (and per test). Expensive parts are created
-lazily and once: the knowledge store is opened on first use, so the server answers
-``initialize`` without touching the corpus or the index.
+One :class:`App` exists per ``zcp serve`` process (and per test). Tools reach the outside world only
+through it: the platform connection (:meth:`App.require_platform`), the knowledge store
+(:meth:`App.knowledge`), the live schemas (:meth:`App.schemas`), and the one clock (:attr:`App.clock`). Expensive parts are created lazily and
+once, so the server answers ``initialize`` without touching the corpus, the index or the network.
 """
 
 from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING
 
 from zcp.clock import SYSTEM_CLOCK, Clock
 from zcp.config import Settings
+from zcp.errors import AuthRequired
 from zcp.knowledge.paths import KnowledgePaths, resolve_paths
+
+if TYPE_CHECKING:
+    from zcp.auth import PlatformConnection
+    from zcp.knowledge.store import KnowledgeStore
+    from zcp.schema import LiveSchemas
+
+#: What a platform tool says when zcp has no credentials (an MCP host passes no shell environment).
+AUTH_SUGGESTION = (
+    "Set ZCP_API_KEY to a Zerops personal access token (or log in with `zcli login`) and restart "
+    "zcp; to try zcp without an account, run `zcp sandbox serve` and use the env vars it prints."
+)
 
 
 @dataclass
@@ -21,19 +34,38 @@ class App:
     """Everything a tool may need, owned by the process."""
 
     settings: Settings
-    paths: KnowledgePaths = field(init=False)
     #: The Zerops platform connection (client + discovered project); ``None`` in knowledge-only mode.
-    platform: Any = None
+    platform: PlatformConnection | None = None
     #: Wall time, monotonic time and sleeping for every tool (tests inject the sandbox's clock).
     clock: Clock = SYSTEM_CLOCK
-    _knowledge: Any = None
+    paths: KnowledgePaths = field(init=False)
+    _knowledge: KnowledgeStore | None = field(default=None, repr=False)
+    _schemas: LiveSchemas | None = field(default=None, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def __post_init__(self) -> None:
         self.paths = resolve_paths(self.settings)
 
-    def knowledge(self) -> Any:
-        """The :class:`~zcp.knowledge.store.KnowledgeStore`, opened (and indexed) on first use."""
+    # --- the platform ---------------------------------------------------------------------------
+
+    def require_platform(self, tool: str = "this tool") -> PlatformConnection:
+        """The platform connection, or :class:`AuthRequired` saying how to configure one."""
+        if self.platform is None:
+            raise AuthRequired(
+                f"{tool} needs access to the Zerops API, but no credentials are configured",
+                suggestion=AUTH_SUGGESTION,
+            )
+        return self.platform
+
+    @property
+    def mode(self) -> str:
+        """``platform`` when connected to a Zerops project, else ``knowledge-only``."""
+        return "platform" if self.platform is not None else "knowledge-only"
+
+    # --- knowledge and schemas ------------------------------------------------------------------
+
+    def knowledge(self) -> KnowledgeStore:
+        """The knowledge store, opened (and indexed) on first use."""
         if self._knowledge is None:
             with self._lock:
                 if self._knowledge is None:
@@ -42,11 +74,16 @@ class App:
                     self._knowledge = KnowledgeStore.open(self.paths)
         return self._knowledge
 
-    def use_knowledge(self, store: Any) -> None:
+    def use_knowledge(self, store: KnowledgeStore) -> None:
         """Inject a ready store (tests and previews use an in-memory one)."""
         self._knowledge = store
 
-    @property
-    def mode(self) -> str:
-        """``platform`` when connected to a Zerops project, else ``knowledge-only``."""
-        return "platform" if self.platform is not None else "knowledge-only"
+    def schemas(self) -> LiveSchemas:
+        """The live zerops.yaml / import YAML schemas (fetched and cached on first use)."""
+        if self._schemas is None:
+            with self._lock:
+                if self._schemas is None:
+                    from zcp.schema import LiveSchemas, SchemaSources
+
+                    self._schemas = LiveSchemas(SchemaSources.from_settings(self.settings))
+        return self._schemas

@@ -46,6 +46,8 @@ class Settings:
     # Behaviour
     read_only: bool = False
     log_level: str = "warning"
+    #: The project root zcp works in: file inputs are confined to it, ``.env`` and zerops.yaml live here.
+    work_dir: Path = field(default_factory=Path.cwd)
     state_dir: Path = field(default_factory=lambda: Path.cwd() / ".zcp" / "state")
     poll_interval: float = 2.0
     poll_max_interval: float = 5.0
@@ -167,6 +169,7 @@ def load_settings(env: Mapping[str, str] | None = None, *, cwd: Path | None = No
         index_dir=_path(get("ZCP_INDEX_DIR")),
         read_only=parse_bool("ZCP_READ_ONLY", env.get("ZCP_READ_ONLY", "")),
         log_level=log_level,
+        work_dir=base,
         state_dir=state_dir,
         poll_interval=poll_interval,
         poll_max_interval=max(poll_max, poll_interval),

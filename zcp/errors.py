@@ -32,6 +32,18 @@ turns the exception into the error wire format (see :meth:`ZcpError.to_wire`)::
     │   ├── ApiRateLimited                  API_RATE_LIMITED
     │   ├── NetworkError                    NETWORK_ERROR
     │   └── ProcessAlreadyTerminal          PROCESS_ALREADY_TERMINAL
+    ├── StateError
+    │   ├── StateCorrupt                    STATE_CORRUPT
+    │   ├── WorkSessionCorrupt              WORK_SESSION_CORRUPT
+    │   ├── StateVersionUnsupported         STATE_VERSION_UNSUPPORTED
+    │   └── StateLocked                     STATE_LOCKED
+    ├── WorkflowError
+    │   ├── WorkflowActive                  WORKFLOW_ACTIVE
+    │   ├── WorkflowRequired                WORKFLOW_REQUIRED
+    │   ├── SessionNotFound                 SESSION_NOT_FOUND
+    │   ├── BootstrapNotActive              BOOTSTRAP_NOT_ACTIVE
+    │   ├── PrerequisiteMissing             PREREQUISITE_MISSING
+    │   └── IterationCapReached             ITERATION_CAP_REACHED
     ├── ReadOnlyMode                        READ_ONLY
     ├── NotImplementedFeature               NOT_IMPLEMENTED
     ├── CorpusError                         CORPUS_INVALID
@@ -40,7 +52,7 @@ turns the exception into the error wire format (see :meth:`ZcpError.to_wire`)::
     │   └── UpstreamMoved                   UPSTREAM_MOVED
     └── ConfigError                         CONFIG_INVALID
 
-Later subsystems (workflows, deploy) add their classes here, one code each.
+Later subsystems (deploy) add their classes here, one code each.
 
 Messages and suggestions are written for the agent: the message says what went wrong, the
 suggestion says what to do next, ideally as a literal tool call. Secrets never go into either;
@@ -52,6 +64,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
+from zcp.calls import ToolCall
+
 __all__ = [
     "ApiError",
     "ApiRateLimited",
@@ -59,6 +73,7 @@ __all__ = [
     "AuthError",
     "AuthRequired",
     "AuthTokenExpired",
+    "BootstrapNotActive",
     "ConfigError",
     "ConfirmationRequired",
     "CorpusError",
@@ -73,33 +88,34 @@ __all__ = [
     "InvalidScaling",
     "InvalidUsage",
     "InvalidZeropsYaml",
+    "IterationCapReached",
     "NetworkError",
     "NotFoundError",
     "NotImplementedFeature",
     "PermissionDenied",
     "PlatformError",
+    "PrerequisiteMissing",
     "ProcessAlreadyTerminal",
     "ProcessNotFound",
     "ReadOnlyMode",
-    "Recovery",
     "SelfServiceBlocked",
     "ServiceNotFound",
+    "SessionNotFound",
+    "StateCorrupt",
+    "StateError",
+    "StateLocked",
+    "StateVersionUnsupported",
     "SyncError",
     "TokenMultiProject",
     "TokenNoProject",
     "UpstreamMoved",
+    "WorkSessionCorrupt",
+    "WorkflowActive",
+    "WorkflowError",
+    "WorkflowRequired",
     "ZcpError",
     "all_error_classes",
 ]
-
-
-class Recovery(dict[str, Any]):
-    """The tool call that gets an agent back on track: ``{"tool": ..., "args": {...}}``."""
-
-    def __init__(self, tool: str, **args: Any) -> None:
-        super().__init__(tool=tool)
-        if args:
-            self["args"] = dict(sorted(args.items()))
 
 
 class ZcpError(Exception):
@@ -114,7 +130,7 @@ class ZcpError(Exception):
         suggestion: str | None = None,
         api_code: str | None = None,
         api_meta: Sequence[Mapping[str, Any]] | None = None,
-        recovery: Recovery | None = None,
+        recovery: ToolCall | None = None,
         diagnostic: str | None = None,
         details: Mapping[str, Any] | None = None,
     ) -> None:
@@ -143,7 +159,7 @@ class ZcpError(Exception):
         if self.details:
             wire["details"] = self.details
         if self.recovery:
-            wire["recovery"] = dict(self.recovery)
+            wire["recovery"] = self.recovery.wire()
         redacted: dict[str, Any] = redact_obj(wire)
         return redacted
 
@@ -328,6 +344,85 @@ class ProcessAlreadyTerminal(PlatformError):
     """A process cannot be cancelled because it already finished, failed or was cancelled."""
 
     code = "PROCESS_ALREADY_TERMINAL"
+
+
+# --- zcp's state files ---------------------------------------------------------------------------
+
+
+class StateError(ZcpError):
+    """A file under the state folder (``.zcp/state``) cannot be used; it is never silently replaced."""
+
+    code = "STATE_CORRUPT"
+
+
+class StateCorrupt(StateError):
+    """A state file is unreadable or not in the expected shape; the message names the file and the
+    ``reset`` call that clears it."""
+
+    code = "STATE_CORRUPT"
+
+
+class WorkSessionCorrupt(StateError):
+    """This process's develop work session file is unreadable or malformed."""
+
+    code = "WORK_SESSION_CORRUPT"
+
+
+class StateVersionUnsupported(StateError):
+    """A state file was written by a newer zcp (its ``version`` is unknown); it is refused, not rewritten."""
+
+    code = "STATE_VERSION_UNSUPPORTED"
+
+
+class StateLocked(StateError):
+    """Another process holds the lock on a state file (or the index, or a docs pull) for too long."""
+
+    code = "STATE_LOCKED"
+
+
+# --- workflows ---------------------------------------------------------------------------------
+
+
+class WorkflowError(ZcpError):
+    """A workflow call does not fit the current workflow state; the suggestion names the call that does."""
+
+    code = "WORKFLOW_ACTIVE"
+
+
+class WorkflowActive(WorkflowError):
+    """Another workflow session is already open (in this process, or holding the same hostnames)."""
+
+    code = "WORKFLOW_ACTIVE"
+
+
+class WorkflowRequired(WorkflowError):
+    """The tool only acts inside a workflow session (bootstrap or develop), and none is open."""
+
+    code = "WORKFLOW_REQUIRED"
+
+
+class SessionNotFound(WorkflowError):
+    """No workflow session with that id (or none for this process)."""
+
+    code = "SESSION_NOT_FOUND"
+
+
+class BootstrapNotActive(WorkflowError):
+    """A bootstrap step was completed or skipped while no bootstrap is at that step."""
+
+    code = "BOOTSTRAP_NOT_ACTIVE"
+
+
+class PrerequisiteMissing(WorkflowError):
+    """Something must exist first (a bootstrapped service, a git remote, a successful build)."""
+
+    code = "PREREQUISITE_MISSING"
+
+
+class IterationCapReached(WorkflowError):
+    """The iteration cap (``ZCP_MAX_ITERATIONS``) is reached: stop retrying and report to the user."""
+
+    code = "ITERATION_CAP_REACHED"
 
 
 # --- zcp itself --------------------------------------------------------------------------------

@@ -105,8 +105,7 @@ def _poller(client: ZeropsClient, sandbox: SandboxHandle) -> BuildPoller:
     return BuildPoller(
         client,
         PollSchedule(interval=1, max_interval=5, timeout=900),
-        sleep=sandbox.sleep,
-        monotonic=sandbox.monotonic,
+        clock=sandbox.poll_clock,
     )
 
 
@@ -158,8 +157,7 @@ async def test_the_build_poller_times_out_on_a_deploy_that_never_starts(
     poller = BuildPoller(
         platform_client,
         PollSchedule(interval=1, max_interval=1, timeout=3),
-        sleep=sandbox.sleep,
-        monotonic=sandbox.monotonic,
+        clock=sandbox.poll_clock,
     )
     appdev = sandbox.service("appdev")
     newest = max(v.sequence for v in sandbox.sandbox.state.app_versions.values() if v.service_id == appdev.id)

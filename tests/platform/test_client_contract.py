@@ -37,7 +37,7 @@ zerops:
 
 def poller(client: ZeropsClient, sandbox: SandboxHandle) -> ProcessPoller:
     schedule = PollSchedule(interval=1.0, max_interval=1.0, timeout=120.0)
-    return ProcessPoller(client, schedule, sleep=sandbox.sleep, monotonic=sandbox.monotonic)
+    return ProcessPoller(client, schedule, clock=sandbox.poll_clock)
 
 
 @pytest.mark.sandbox(seed="standard")

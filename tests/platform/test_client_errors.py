@@ -12,6 +12,7 @@ import httpx
 import pytest
 
 from tests.plugins.sandbox import SandboxHandle
+from zcp.clock import FunctionClock
 from zcp.errors import (
     ApiError,
     ApiRateLimited,
@@ -37,7 +38,11 @@ def mock_client(handler: Callable[[httpx.Request], httpx.Response]) -> tuple[htt
 
     http = httpx.AsyncClient(transport=httpx.MockTransport(handler))
     client = ZeropsClient(
-        http, base_url="https://api.example", token="tok-1234567890", retry=FAST, sleep=record
+        http,
+        base_url="https://api.example",
+        token="tok-1234567890",
+        retry=FAST,
+        clock=FunctionClock(sleep_fn=record),
     )
     return http, client
 

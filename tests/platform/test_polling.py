@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 
 import anyio
 import pytest
 
 from tests.plugins.sandbox import SandboxHandle
+from zcp.clock import FunctionClock
 from zcp.config import Settings
 from zcp.errors import NetworkError, ProcessNotFound, ZcpError
 from zcp.platform import PollProgress, PollSchedule, ProcessPoller, ZeropsClient
@@ -38,15 +40,18 @@ class ScriptedReader:
 
 @dataclass
 class FakeTime:
-    now: float = 0.0
+    elapsed: float = 0.0
     sleeps: list[float] = field(default_factory=list)
 
     async def sleep(self, seconds: float) -> None:
         self.sleeps.append(seconds)
-        self.now += seconds
+        self.elapsed += seconds
 
     def monotonic(self) -> float:
-        return self.now
+        return self.elapsed
+
+    def now(self) -> datetime:
+        return datetime(2025, 1, 1, tzinfo=UTC) + timedelta(seconds=self.elapsed)
 
 
 def make(
@@ -56,8 +61,7 @@ def make(
     poller = ProcessPoller(
         reader,
         schedule or PollSchedule(interval=2, max_interval=5, slow_after=30, timeout=600),
-        sleep=clock.sleep,
-        monotonic=clock.monotonic,
+        clock=clock,
     )
     return poller, reader, clock
 
@@ -167,7 +171,9 @@ async def test_cancelling_the_surrounding_scope_stops_the_wait() -> None:
                 scope.cancel()
             await anyio.sleep(0)
 
-        await ProcessPoller(reader, PollSchedule(interval=1), sleep=sleep).wait(proc("RUNNING"))
+        await ProcessPoller(reader, PollSchedule(interval=1), clock=FunctionClock(sleep_fn=sleep)).wait(
+            proc("RUNNING")
+        )
     assert scope.cancelled_caught
     assert reader.reads == 2
 
@@ -197,8 +203,7 @@ async def test_a_failing_sandbox_process_ends_failed_with_its_reason(
     poller = ProcessPoller(
         platform_client,
         PollSchedule(interval=1, max_interval=1),
-        sleep=sandbox.sleep,
-        monotonic=sandbox.monotonic,
+        clock=sandbox.poll_clock,
     )
     result = await poller.wait(process)
     assert result.status == "FAILED"

@@ -19,6 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from zcp.auth import Credentials
+from zcp.clock import FunctionClock
 from zcp.errors import ZcpError
 from zcp.platform import LogQuery, RetryPolicy, SecretToken, ZeropsClient
 from zcp.secrets import RedactingFilter
@@ -123,7 +124,7 @@ async def _attempt(token: str, failure: str, call: str) -> tuple[list[str], list
                 base_url="https://api.example",
                 token=token,
                 retry=RetryPolicy(max_attempts=2, base_delay=0, max_delay=0, budget=1),
-                sleep=no_wait,
+                clock=FunctionClock(sleep_fn=no_wait),
             )
             texts = [repr(client)]
             try:

@@ -21,6 +21,7 @@ import httpx
 import pytest
 
 from zcp.auth import Credentials
+from zcp.clock import FunctionClock
 from zcp.config import Settings
 from zcp.platform import RetryPolicy, SecretToken, ZeropsClient
 from zcp.sandbox import READ_ONLY_SUFFIX, FaultRule, ManualClock, Sandbox, SandboxServer
@@ -75,6 +76,11 @@ class SandboxHandle:
         """Use as a poller's ``monotonic``: seconds on the sandbox clock."""
         return self.clock.now().timestamp()
 
+    @property
+    def poll_clock(self) -> FunctionClock:
+        """A zcp clock for pollers: sleeping advances the sandbox, monotonic time is the sandbox's."""
+        return FunctionClock(sleep_fn=self.sleep, monotonic_fn=self.monotonic)
+
     async def record_wait(self, seconds: float) -> None:
         """Use as a client's ``sleep``: remembers the delay, does not wait."""
         self.waits.append(seconds)
@@ -116,7 +122,7 @@ class SandboxHandle:
     def client(self, http: httpx.AsyncClient, *, token: str | None = None, **options: Any) -> ZeropsClient:
         """A client for this sandbox over ``http`` (fast retries that do not wait, unless overridden)."""
         options.setdefault("retry", TEST_RETRY)
-        options.setdefault("sleep", self.record_wait)
+        options.setdefault("clock", FunctionClock(sleep_fn=self.record_wait))
         options.setdefault("timeout", 5.0)
         return ZeropsClient(http, base_url=self.url, token=token or self.token, **options)
 

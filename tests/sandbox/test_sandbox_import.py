@@ -43,9 +43,7 @@ def fields(error: InvalidImportYaml) -> dict[str, list[str]]:
 async def finish(
     client: ZeropsClient, sandbox: SandboxHandle, processes: Iterator[object] | list[object]
 ) -> None:
-    poller = ProcessPoller(
-        client, PollSchedule(interval=1, max_interval=1), sleep=sandbox.sleep, monotonic=sandbox.monotonic
-    )
+    poller = ProcessPoller(client, PollSchedule(interval=1, max_interval=1), clock=sandbox.poll_clock)
     for process in processes:
         await poller.wait(process)  # type: ignore[arg-type]
 

@@ -22,7 +22,7 @@ from tests.plugins.core import result_text
 from tests.plugins.sandbox import SandboxHandle
 from zcp.app import App
 from zcp.auth import PlatformConnection, discover_project
-from zcp.clock import Clock
+from zcp.clock import Clock, FunctionClock
 from zcp.runtime import RuntimeInfo
 from zcp.server.app import build_server
 
@@ -149,6 +149,6 @@ async def tool_session(
             runtime=runtime or RuntimeInfo(in_container=False),
         )
         app = App(app_settings, platform=platform)
-        app.clock = clock or Clock(sleep=sandbox.sleep, monotonic=sandbox.monotonic)
+        app.clock = clock or FunctionClock(sleep_fn=sandbox.sleep, monotonic_fn=sandbox.monotonic)
         async with Client(build_server(app), mode=mode) as mcp_client:
             yield ToolSession(mcp_client, app, sandbox)

@@ -26,6 +26,7 @@ from tests.plugins.core import result_text
 from tests.plugins.sandbox import SandboxHandle
 from tests.tools.harness import ToolSession, tool_session
 from zcp.app import App
+from zcp.clock import FunctionClock
 from zcp.config import Settings
 from zcp.server.app import build_server
 
@@ -47,7 +48,9 @@ SHELL_HOSTNAMES = st.builds(
 async def read_session(sandbox: SandboxHandle, **options: Any) -> AsyncIterator[ToolSession]:
     """A :func:`tool_session` whose tools tell time by the sandbox clock."""
     async with tool_session(sandbox, **options) as session:
-        session.app.clock = replace(session.app.clock, now=sandbox.clock.now)
+        clock = session.app.clock
+        assert isinstance(clock, FunctionClock)
+        session.app.clock = replace(clock, now_fn=sandbox.clock.now)
         yield session
 
 

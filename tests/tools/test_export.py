@@ -49,7 +49,7 @@ async def test_the_project_exports_with_env_values_hidden(sandbox: SandboxHandle
 async def test_values_are_shown_when_asked_and_match_the_platform_export(sandbox: SandboxHandle) -> None:
     async with read_session(sandbox) as session:
         data = await session.ok(TOOL, {"includeEnvValues": "true"})
-        raw = await session.app.platform.client.export_project(sandbox.project().id)
+        raw = await session.app.require_platform().client.export_project(sandbox.project().id)
     assert data["yaml"] == raw and data["valuesHidden"] == 0
     assert "${db_hostname}" in data["yaml"]
 

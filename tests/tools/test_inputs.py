@@ -8,7 +8,8 @@ import pytest
 from pydantic import TypeAdapter, ValidationError
 
 from zcp.errors import InvalidHostname, ServiceNotFound
-from zcp.tools.inputs import FlexBool, check_hostname, find_service
+from zcp.hostnames import check_hostname
+from zcp.tools.inputs import FlexBool, find_service
 
 _FLEX = TypeAdapter(FlexBool)
 

@@ -13,7 +13,7 @@ from tests.plugins.core import result_text
 from tests.plugins.sandbox import SandboxHandle
 from tests.tools.harness import Progress, request_count
 from tests.tools.read_harness import PLATFORM_CODES, check_structured, read_session
-from zcp.clock import Clock
+from zcp.clock import FunctionClock
 from zcp.sandbox.model import Project
 from zcp.tools.untrusted import NOTICE
 
@@ -154,7 +154,7 @@ async def test_a_cancelled_status_call_stops_waiting_and_leaves_the_process_alon
         finally:
             stopped.set()
 
-    clock = Clock(sleep=blocking_sleep, monotonic=sandbox.monotonic)
+    clock = FunctionClock(sleep_fn=blocking_sleep, monotonic_fn=sandbox.monotonic)
     async with read_session(sandbox, clock=clock) as session:
         with anyio.fail_after(5):
             async with anyio.create_task_group() as group:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, cast
 
 import anyio
 import pytest
@@ -11,7 +11,8 @@ import pytest
 from tests.plugins.sandbox import SandboxHandle
 from tests.tools.harness import tool_session
 from zcp.app import App
-from zcp.clock import SYSTEM_CLOCK, Clock
+from zcp.auth import PlatformConnection
+from zcp.clock import SYSTEM_CLOCK, FunctionClock
 from zcp.config import Settings
 from zcp.platform import ZeropsClient
 from zcp.tools.waiting import ProcessWaiter, outcome_of, poll_call
@@ -35,8 +36,8 @@ class Recorder:
 
 
 def make_app(sandbox: SandboxHandle, client: ZeropsClient, **settings: Any) -> App:
-    app = App(sandbox.settings(**settings), platform=SimpleNamespace(client=client))
-    app.clock = Clock(sleep=sandbox.sleep, monotonic=sandbox.monotonic)
+    app = App(sandbox.settings(**settings), platform=cast(PlatformConnection, SimpleNamespace(client=client)))
+    app.clock = FunctionClock(sleep_fn=sandbox.sleep, monotonic_fn=sandbox.monotonic)
     return app
 
 
@@ -151,7 +152,7 @@ async def test_cancelling_the_wait_stops_polling_and_leaves_the_platform_process
         await anyio.sleep_forever()
 
     app = make_app(sandbox, platform_client)
-    app.clock = Clock(sleep=blocking_sleep, monotonic=sandbox.monotonic)
+    app.clock = FunctionClock(sleep_fn=blocking_sleep, monotonic_fn=sandbox.monotonic)
     process = await _restart(platform_client, sandbox)
     outcome: list[str] = []
 
@@ -183,7 +184,7 @@ async def test_a_cancelled_tool_call_stops_the_server_side_wait(sandbox: Sandbox
         finally:
             stopped.set()
 
-    clock = Clock(sleep=blocking_sleep, monotonic=sandbox.monotonic)
+    clock = FunctionClock(sleep_fn=blocking_sleep, monotonic_fn=sandbox.monotonic)
     async with tool_session(sandbox, clock=clock) as session:
         with anyio.fail_after(5):
             async with anyio.create_task_group() as group:

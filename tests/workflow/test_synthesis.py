@@ -181,12 +181,12 @@ def test_the_primary_runtime_prefers_dynamic_dev_halves(
     test_atoms: AtomSet, make_envelope: EnvelopeFactory
 ) -> None:
     services = [
-        {"hostname": "a-static", "typeVersion": "static", "bootstrapped": True, "mode": "simple"},
-        {"hostname": "b-stage", "typeVersion": "go@1", "bootstrapped": True, "mode": "stage"},
-        {"hostname": "c-dev", "typeVersion": "go@1", "bootstrapped": True, "mode": "dev"},
+        {"hostname": "astatic", "typeVersion": "static", "bootstrapped": True, "mode": "simple"},
+        {"hostname": "bstage", "typeVersion": "go@1", "bootstrapped": True, "mode": "stage"},
+        {"hostname": "cdev", "typeVersion": "go@1", "bootstrapped": True, "mode": "dev"},
     ]
     intro = synthesize(make_envelope(phase="develop-active", services=services), test_atoms)[0]
-    assert intro.body.startswith("Project <project name>: start with `c-dev` (go@1), stage `b-stage`")
+    assert intro.body.startswith("Project <project name>: start with `cdev` (go@1), stage `bstage`")
 
 
 def test_env_references_survive_rendering(test_atoms: AtomSet, make_envelope: EnvelopeFactory) -> None:

@@ -10,8 +10,6 @@ when ``zcli vpn up`` is needed. The file is written atomically, values in double
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Final
 from zcp.errors import InvalidParameter, InvalidZeropsYaml, NotFoundError
 from zcp.ops.env import REFERENCE
 from zcp.platform import status as st
+from zcp.state.fs import atomic_write_text
 
 if TYPE_CHECKING:
     from zcp.auth import PlatformConnection
@@ -134,16 +133,8 @@ def render_dotenv(values: Mapping[str, str]) -> str:
 
 
 def write_atomically(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file in the same folder (owner-only permissions)."""
-    fd, temp = tempfile.mkstemp(prefix=".env.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-        os.chmod(temp, 0o600)
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
+    """Write ``text`` to ``path`` atomically with owner-only permissions (it holds credentials)."""
+    atomic_write_text(path, text, mode=0o600)
 
 
 def ignored_by_git(env_path: Path) -> bool:

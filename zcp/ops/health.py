@@ -21,7 +21,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Final, Literal
 
-from zcp.errors import Recovery, ZcpError
+from zcp import axes
+from zcp.axes import runtime_class_for
+from zcp.calls import ToolCall
+from zcp.errors import ZcpError
 from zcp.ops.probe import HttpProber
 from zcp.platform import status as st
 from zcp.platform.logs import LogQuery
@@ -41,8 +44,6 @@ ERROR_WINDOW: Final = timedelta(minutes=5)
 #: Error lines kept as evidence in a failed ``error_logs`` check.
 EVIDENCE_LINES: Final = 3
 SUBDOMAIN_ENV: Final = "zeropsSubdomain"
-_IMPLICIT: Final = frozenset({"php-apache", "php-nginx"})
-_STATIC: Final = frozenset({"static", "nginx"})
 _COMING_UP: Final = frozenset({"CREATING", "STARTING", "RESTARTING", "RELOADING"})
 _RANK: Final[dict[Health, int]] = {"healthy": 0, "degraded": 1, "unhealthy": 2}
 
@@ -57,7 +58,7 @@ class Check:
     http_status: int | None = None
     url: str | None = None
     evidence: tuple[str, ...] = ()
-    recovery: Recovery | None = None
+    recovery: ToolCall | None = None
 
 
 @dataclass(frozen=True)
@@ -69,13 +70,14 @@ class ServiceHealth:
 
 
 def runtime_class(service: ServiceStack) -> RuntimeClass:
-    """How a service is checked: managed (no code), implicit/static web server, worker or dynamic."""
-    if service.category.upper() != st.CATEGORY_RUNTIME:
+    """How a service is checked: the one type classifier (:func:`zcp.axes.runtime_class_for`), with
+    dynamic runtimes that publish no HTTP port told apart as workers."""
+    kind = runtime_class_for(service.type_version)
+    if kind is axes.RuntimeClass.MANAGED or service.category.upper() != st.CATEGORY_RUNTIME:
         return "managed"
-    base = service.type_version.split("@", 1)[0].lower()
-    if base in _IMPLICIT:
+    if kind is axes.RuntimeClass.IMPLICIT_WEBSERVER:
         return "implicit"
-    if base in _STATIC:
+    if kind is axes.RuntimeClass.STATIC:
         return "static"
     if not any(port.http_routing for port in service.ports):
         return "worker"
@@ -103,7 +105,7 @@ def running_check(service: ServiceStack) -> Check:
         return Check("service_running", "fail", "created but never deployed: deploy code to start it")
     if status in _COMING_UP:
         return Check("service_running", "fail", f"status {status}: verify again when it settles")
-    recovery = Recovery("zerops_manage", action="start", serviceHostname=service.name)
+    recovery = ToolCall.of("zerops_manage", action="start", serviceHostname=service.name)
     return Check("service_running", "fail", f"status {status}", recovery=recovery)
 
 
@@ -120,7 +122,7 @@ async def error_log_check(
     minutes = int(ERROR_WINDOW.total_seconds() // 60)
     if not items:
         return Check("error_logs", "pass", f"no error lines in the last {minutes} minutes")
-    recovery = Recovery("zerops_logs", serviceHostname=service.name, severity="error", since=f"{minutes}m")
+    recovery = ToolCall.of("zerops_logs", serviceHostname=service.name, severity="error", since=f"{minutes}m")
     return Check(
         "error_logs",
         "fail",
@@ -160,7 +162,7 @@ async def http_check(
             "http_root",
             "skip",
             "no public subdomain to probe",
-            recovery=Recovery("zerops_subdomain", action="enable", serviceHostname=service.name),
+            recovery=ToolCall.of("zerops_subdomain", action="enable", serviceHostname=service.name),
         )
     url = await subdomain_url(client, project, service)
     if url is None:
@@ -178,7 +180,7 @@ async def http_check(
         http_status=result.status,
         url=url,
         evidence=(excerpt,) if excerpt else (),
-        recovery=Recovery("zerops_logs", serviceHostname=service.name, severity="error", since="15m"),
+        recovery=ToolCall.of("zerops_logs", serviceHostname=service.name, severity="error", since="15m"),
     )
 
 

@@ -23,12 +23,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
+from zcp.calls import ToolCall
 from zcp.errors import (
     ImportHasProject,
     InvalidImportYaml,
     InvalidUsage,
     NotFoundError,
-    Recovery,
     SelfServiceBlocked,
 )
 
@@ -180,7 +180,7 @@ def plan_import(
             suggestion="Remove them from the YAML to keep them, or import with override=true to replace them "
             "(their data is lost; you will be asked to confirm).",
             details={"existing": taken},
-            recovery=Recovery("zerops_discover"),
+            recovery=ToolCall.of("zerops_discover"),
         )
     return ImportPlan(tuple(planned))
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Final, Literal
 
-from zcp.errors import ApiError, InvalidParameter, InvalidUsage, Recovery, ZcpError
+from zcp.calls import ToolCall
+from zcp.errors import ApiError, InvalidParameter, InvalidUsage, ZcpError
 from zcp.ops.targets import guard_self
 from zcp.platform import status as st
 
@@ -86,7 +87,7 @@ async def run_action(
 def explain_refusal(error: ApiError, action: str, service: ServiceStack) -> ZcpError:
     """A platform refusal as an error that says what to do next (other errors pass unchanged)."""
     host = service.name
-    recovery: Recovery | None = None
+    recovery: ToolCall | None = None
     match error.api_code:
         case "serviceStackIsReadyToDeploy":
             message = f"{host} has no deployed version yet, so it cannot {action}"
@@ -94,11 +95,11 @@ def explain_refusal(error: ApiError, action: str, service: ServiceStack) -> ZcpE
         case "activeServiceStackRequired":
             message = f"{host} is stopped; it cannot {action} until it runs"
             suggestion = f'Start it: zerops_manage action="start" serviceHostname="{host}".'
-            recovery = Recovery("zerops_manage", action="start", serviceHostname=host)
+            recovery = ToolCall.of("zerops_manage", action="start", serviceHostname=host)
         case "serviceStackReloadNotAvailable":
             message = f"reload only exists for runtime services; {host} is a managed service"
             suggestion = f'Restart it instead: zerops_manage action="restart" serviceHostname="{host}".'
-            recovery = Recovery("zerops_manage", action="restart", serviceHostname=host)
+            recovery = ToolCall.of("zerops_manage", action="restart", serviceHostname=host)
         case "stackWillBeDeleted":
             message = f"{host} is being deleted"
             suggestion = "Check zerops_discover for what is left."

@@ -8,13 +8,14 @@ service's state, so the real implementation is what gets tested.
 
 from __future__ import annotations
 
-import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final, Protocol
 
 import anyio
+
+from zcp.clock import SYSTEM_CLOCK, Clock
 
 if TYPE_CHECKING:
     import httpx
@@ -48,14 +49,17 @@ class HttpProber(Protocol):
 class HttpxProber:
     """:class:`HttpProber` over an ``httpx.AsyncClient``."""
 
-    def __init__(self, http: httpx.AsyncClient, *, timeout: float = 10.0) -> None:
+    def __init__(
+        self, http: httpx.AsyncClient, *, timeout: float = 10.0, clock: Clock = SYSTEM_CLOCK
+    ) -> None:
         self._http = http
         self.timeout = timeout
+        self._clock = clock
 
     async def probe(self, url: str) -> ProbeResult:
         import httpx
 
-        started = time.monotonic()
+        started = self._clock.monotonic()
         try:
             with anyio.fail_after(self.timeout):
                 async with self._http.stream("GET", url, timeout=self.timeout) as reply:
@@ -70,9 +74,9 @@ class HttpxProber:
         except httpx.TimeoutException:
             return ProbeResult(url, None, f"no answer within {self.timeout:g}s", seconds=self.timeout)
         except httpx.HTTPError as error:
-            return ProbeResult(url, None, _describe(error), seconds=time.monotonic() - started)
+            return ProbeResult(url, None, _describe(error), seconds=self._clock.monotonic() - started)
         text = bytes(body[:MAX_BODY_BYTES]).decode("utf-8", errors="replace")
-        return ProbeResult(url, status, None, text, time.monotonic() - started)
+        return ProbeResult(url, status, None, text, self._clock.monotonic() - started)
 
 
 def _describe(error: Exception) -> str:
@@ -88,10 +92,10 @@ def _describe(error: Exception) -> str:
 
 
 @asynccontextmanager
-async def open_prober(timeout: float) -> AsyncIterator[HttpxProber]:
+async def open_prober(timeout: float, clock: Clock = SYSTEM_CLOCK) -> AsyncIterator[HttpxProber]:
     """A prober with its own connection pool, closed when the block ends."""
     import httpx
 
     limits = httpx.Limits(max_connections=10, max_keepalive_connections=0)
     async with httpx.AsyncClient(follow_redirects=False, limits=limits, timeout=timeout) as http:
-        yield HttpxProber(http, timeout=timeout)
+        yield HttpxProber(http, timeout=timeout, clock=clock)

@@ -12,9 +12,10 @@ until it appears it is built the way the platform builds it:
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Final
 
+from zcp.clock import Clock
 from zcp.errors import ApiError, InvalidUsage
 
 if TYPE_CHECKING:
@@ -24,8 +25,6 @@ if TYPE_CHECKING:
 SUBDOMAIN_ENV: Final = "zeropsSubdomain"
 #: Pauses before re-trying an enable the platform refused with ``noSubdomainPorts``.
 ENABLE_RETRY_DELAYS: Final = (0.25, 0.5, 1.0)
-
-Sleep = Callable[[float], Awaitable[None]]
 
 
 def built_urls(project: Project, service: ServiceStack) -> list[str]:
@@ -54,7 +53,7 @@ async def request_enable(
     platform: PlatformConnection,
     service: ServiceStack,
     *,
-    sleep: Sleep,
+    clock: Clock,
     delays: Sequence[float] = ENABLE_RETRY_DELAYS,
 ) -> Process:
     """Ask for subdomain access, retrying while the platform has not registered the HTTP ports."""
@@ -75,7 +74,7 @@ async def request_enable(
                     api_code=error.api_code,
                     api_meta=error.api_meta,
                 ) from None
-            await sleep(delay)
+            await clock.sleep(delay)
     raise AssertionError("unreachable")
 
 

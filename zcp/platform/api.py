@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import logging
 import random
-import time
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, Final, TypeVar
 
@@ -19,6 +18,7 @@ import httpx
 from pydantic import BaseModel, ValidationError
 
 from zcp import __version__
+from zcp.clock import SYSTEM_CLOCK, Clock
 from zcp.config import normalize_base_url
 from zcp.errors import ApiError, ApiTimeout, ZcpError
 from zcp.platform.error_map import (
@@ -53,18 +53,16 @@ class ApiCaller:
         token: str | SecretToken,
         timeout: float = 30.0,
         retry: RetryPolicy | None = None,
-        sleep: Sleep = anyio.sleep,
+        clock: Clock = SYSTEM_CLOCK,
         jitter: Callable[[], float] = random.random,
-        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self._http = http
         self.base_url = normalize_base_url(base_url)
         self._token = token if isinstance(token, SecretToken) else SecretToken(token)
         self.timeout = timeout
         self.retry = retry or RetryPolicy()
-        self._sleep = sleep
+        self._clock = clock
         self._jitter = jitter
-        self._monotonic = monotonic
 
     def __repr__(self) -> str:
         return f"ApiCaller(base_url={self.base_url!r}, token=***)"
@@ -118,7 +116,7 @@ class ApiCaller:
         secrets = (self._token.reveal(),)
         while True:
             attempt += 1
-            started = self._monotonic()
+            started = self._clock.monotonic()
             failure: Failure
             error: ZcpError
             delay: float | None
@@ -140,7 +138,7 @@ class ApiCaller:
                 logger.debug(
                     "%s failed after %.0f ms (attempt %d): %s",
                     context.operation,
-                    (self._monotonic() - started) * 1000,
+                    (self._clock.monotonic() - started) * 1000,
                     attempt,
                     type(exc).__name__,
                 )
@@ -157,7 +155,7 @@ class ApiCaller:
                     "%s -> %d in %.0f ms (attempt %d)",
                     context.operation,
                     reply.status_code,
-                    (self._monotonic() - started) * 1000,
+                    (self._clock.monotonic() - started) * 1000,
                     attempt,
                 )
                 if reply.status_code < 300:
@@ -182,7 +180,7 @@ class ApiCaller:
             if delay is None:
                 raise error
             waited += delay
-            await self._sleep(delay)
+            await self._clock.sleep(delay)
 
 
 def _encode(body: BaseModel | Mapping[str, Any]) -> bytes:

@@ -9,13 +9,11 @@ settles.
 
 from __future__ import annotations
 
-import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final, Literal, Protocol
 
-import anyio
-
+from zcp.clock import SYSTEM_CLOCK, Clock
 from zcp.platform import status as st
 from zcp.platform.models import AppVersion
 from zcp.platform.polling import TRANSIENT_ERRORS, PollProgress, PollSchedule, ProgressCallback
@@ -113,14 +111,12 @@ class BuildPoller:
         client: AppVersionReader,
         schedule: PollSchedule | None = None,
         *,
-        sleep: Callable[[float], Awaitable[None]] = anyio.sleep,
-        monotonic: Callable[[], float] = time.monotonic,
+        clock: Clock = SYSTEM_CLOCK,
         search_limit: int = 10,
     ) -> None:
         self._client = client
         self.schedule = schedule or PollSchedule(interval=1.0, max_interval=5.0, timeout=900.0)
-        self._sleep = sleep
-        self._monotonic = monotonic
+        self._clock = clock
         self._limit = search_limit
 
     async def wait(
@@ -131,7 +127,7 @@ class BuildPoller:
         after_sequence: int | None = None,
         on_progress: ProgressCallback | None = None,
     ) -> BuildResult:
-        started = self._monotonic()
+        started = self._clock.monotonic()
         polls = 0
         errors = 0
         interval: float | None = None
@@ -146,7 +142,7 @@ class BuildPoller:
                 if errors >= self.schedule.max_consecutive_errors:
                     raise
             polls += 1
-            elapsed = self._monotonic() - started
+            elapsed = self._clock.monotonic() - started
             if current.done:
                 return BuildResult(current, timed_out=False, elapsed=elapsed, polls=polls)
             if elapsed >= self.schedule.timeout:
@@ -163,4 +159,4 @@ class BuildPoller:
                     )
                 )
             interval = self.schedule.next_interval(interval, elapsed)
-            await self._sleep(max(0.0, min(interval, self.schedule.timeout - elapsed)))
+            await self._clock.sleep(max(0.0, min(interval, self.schedule.timeout - elapsed)))

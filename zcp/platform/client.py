@@ -12,14 +12,14 @@ the server's ``limit`` was applied, exactly like the Zerops CLI tooling does.
 from __future__ import annotations
 
 import random
-import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING
 
 import anyio
 import httpx
 
+from zcp.clock import SYSTEM_CLOCK, Clock
 from zcp.errors import InvalidParameter, ProcessAlreadyTerminal, ServiceNotFound, ZcpError
 from zcp.platform.api import ApiCaller
 from zcp.platform.logs import LogFetcher, LogQuery
@@ -76,9 +76,8 @@ class ZeropsClient:
         token: str | SecretToken,
         timeout: float = 30.0,
         retry: RetryPolicy | None = None,
-        sleep: Callable[[float], Awaitable[None]] = anyio.sleep,
+        clock: Clock = SYSTEM_CLOCK,
         jitter: Callable[[], float] = random.random,
-        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self._api = ApiCaller(
             http,
@@ -86,9 +85,8 @@ class ZeropsClient:
             token=token,
             timeout=timeout,
             retry=retry,
-            sleep=sleep,
+            clock=clock,
             jitter=jitter,
-            monotonic=monotonic,
         )
         self._logs = LogFetcher(http, timeout=timeout)
         self._client_id: str | None = None

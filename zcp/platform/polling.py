@@ -10,13 +10,11 @@ cancellation is anyio's: cancel the surrounding scope and the poller stops at it
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
-import anyio
-
+from zcp.clock import SYSTEM_CLOCK, Clock
 from zcp.errors import ApiError, ApiRateLimited, ApiTimeout, NetworkError
 from zcp.platform import status as st
 from zcp.platform.models import Process
@@ -113,25 +111,23 @@ class ProcessPoller:
         client: ProcessReader,
         schedule: PollSchedule | None = None,
         *,
-        sleep: Sleep = anyio.sleep,
-        monotonic: Callable[[], float] = time.monotonic,
+        clock: Clock = SYSTEM_CLOCK,
     ) -> None:
         self._client = client
         self.schedule = schedule or PollSchedule()
-        self._sleep = sleep
-        self._monotonic = monotonic
+        self._clock = clock
 
     async def wait(
         self, process: Process | str, *, on_progress: ProgressCallback | None = None
     ) -> PollResult:
         """Wait for one process (given as returned by a mutating call, or by id)."""
-        started = self._monotonic()
+        started = self._clock.monotonic()
         current = process if isinstance(process, Process) else await self._client.get_process(process)
         polls = 0
         errors = 0
         interval: float | None = None
         while True:
-            elapsed = self._monotonic() - started
+            elapsed = self._clock.monotonic() - started
             if not current.in_progress:
                 return PollResult(current, timed_out=False, elapsed=elapsed, polls=polls)
             if elapsed >= self.schedule.timeout:
@@ -142,7 +138,7 @@ class ProcessPoller:
                     PollProgress(current.id, current.action_name, current.normalized_status, elapsed, polls)
                 )
             interval = self.schedule.next_interval(interval, elapsed)
-            await self._sleep(max(0.0, min(interval, self.schedule.timeout - elapsed)))
+            await self._clock.sleep(max(0.0, min(interval, self.schedule.timeout - elapsed)))
             try:
                 current = await self._client.get_process(current.id)
                 errors = 0

@@ -18,13 +18,14 @@ from typing import Any, Final, TypeGuard
 
 import yaml
 
+from zcp.hostnames import HOSTNAME_PATTERN, HOSTNAME_RULE
 from zcp.sandbox.catalogue import StackType, StackVersion, find_version
 from zcp.sandbox.envs import KEY_PATTERN, generated_env, parse_env_file
 from zcp.sandbox.failures import ApiFailure
 from zcp.sandbox.model import EnvVar, Grant, Process, Project, Service, ServicePort
 from zcp.sandbox.sandbox import Sandbox
 
-HOSTNAME: Final = re.compile(r"^[a-z][a-z0-9]{0,39}$")
+HOSTNAME: Final = re.compile(HOSTNAME_PATTERN)
 KNOWN_KEYS: Final = frozenset(
     {
         "hostname",
@@ -196,7 +197,7 @@ def _plan_service(
         problems.add(
             "serviceStackNameInvalid",
             f"{host}.hostname",
-            "lowercase letters and digits, starting with a letter, at most 40",
+            HOSTNAME_RULE,
         )
     if hostname in seen:
         problems.add("projectImportInvalidParameter", f"{host}.hostname", "duplicate hostname in this import")

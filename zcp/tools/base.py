@@ -26,7 +26,7 @@ from mcp.server.mcpserver.tools.base import Tool
 from mcp.types import CallToolResult, TextContent, ToolAnnotations
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from zcp.errors import AuthRequired, InvalidParameter, ReadOnlyMode, ZcpError
+from zcp.errors import InvalidParameter, ReadOnlyMode, ZcpError
 from zcp.secrets import redact
 
 if TYPE_CHECKING:
@@ -258,11 +258,5 @@ class ZcpTool(Tool):
                 suggestion="Restart zcp without --read-only (and with ZCP_READ_ONLY unset or 0) to allow changes."
                 + allowed,
             )
-        if definition.needs_platform and app.platform is None:
-            raise AuthRequired(
-                f"{self.name} needs access to the Zerops API, but no credentials are configured",
-                suggestion=(
-                    "Set ZCP_API_KEY to a Zerops personal access token (or log in with `zcli login`) and restart "
-                    "zcp; to try zcp without an account, run `zcp sandbox serve` and use the env vars it prints."
-                ),
-            )
+        if definition.needs_platform:
+            app.require_platform(self.name)

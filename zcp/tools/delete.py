@@ -65,7 +65,7 @@ def delete_tool(app: App) -> ToolDefinition:
         waitSeconds: WaitSeconds = None,
         ctx: Context | None = None,
     ) -> DeleteResult:
-        platform = app.platform
+        platform = app.require_platform()
         services = await project_services(platform)
         service = find_service(services, serviceHostname)
         host = service.name

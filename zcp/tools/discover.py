@@ -231,7 +231,7 @@ def discover_tool(app: App) -> ToolDefinition:
             )
         values = bool(includeEnvValues)
         include_envs = values or bool(includeEnvs)
-        platform = app.platform
+        platform = app.require_platform()
         services = await user_services(platform.client, platform.project.id)
         if service is not None:
             services = [find_service(services, service)]

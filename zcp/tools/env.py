@@ -178,7 +178,7 @@ def env_tool(app: App) -> ToolDefinition:
         ctx: Context | None = None,
     ) -> EnvResult:
         _check_combination(action, serviceHostname, project, variables, skipRestart, setup, path, waitSeconds)
-        platform = app.platform
+        platform = app.require_platform()
         services = await project_services(platform)
         service = find_service(services, serviceHostname) if serviceHostname is not None else None
         host = service.name if service is not None else None
@@ -187,7 +187,9 @@ def env_tool(app: App) -> ToolDefinition:
             return await _get(platform, service, includeValues)
         if action == "generate-dotenv":
             assert service is not None
-            return await _dotenv(platform, service, services, setup, path, includeValues)
+            return await _dotenv(
+                platform, service, services, setup, path, includeValues, app.settings.work_dir
+            )
 
         waiter = ProcessWaiter(
             app, ctx, wait_seconds=waitSeconds, subject=f"env {action} {host or 'project'}"
@@ -330,8 +332,9 @@ async def _dotenv(
     setup: str | None,
     path: str | None,
     values: bool,
+    work_dir: Path,
 ) -> EnvResult:
-    zerops_yaml = dotenv_ops.locate_zerops_yaml(path, Path.cwd())
+    zerops_yaml = dotenv_ops.locate_zerops_yaml(path, work_dir)
     built = await dotenv_ops.build_dotenv(platform, service, services, zerops_yaml, setup or service.name)
     dotenv_ops.write_atomically(built.path, dotenv_ops.render_dotenv(built.values))
     warnings = []

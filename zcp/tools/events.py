@@ -131,7 +131,7 @@ def events_tool(app: App) -> ToolDefinition:
         serviceHostname: Annotated[Hostname | None, Field(description="only this service")] = None,
         limit: Annotated[int, Field(ge=1, le=MAX_EVENTS)] = 50,
     ) -> EventsResult:
-        platform = app.platform
+        platform = app.require_platform()
         client, project_id = platform.client, platform.project.id
         if serviceHostname is not None:
             find_service(await user_services(client, project_id), serviceHostname)

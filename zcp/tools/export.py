@@ -56,7 +56,7 @@ def export_tool(app: App) -> ToolDefinition:
         service: Annotated[Hostname | None, Field(description="only this service")] = None,
         includeEnvValues: Annotated[FlexBool, Field(description="show values")] = False,
     ) -> ExportResult:
-        platform = app.platform
+        platform = app.require_platform()
         client, project = platform.client, platform.project
         services = await user_services(client, project.id)
         if service is not None:

@@ -16,7 +16,6 @@ service-level ``envVariables`` is refused by the schema instead of being dropped
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from mcp.server.mcpserver import Context
@@ -32,7 +31,6 @@ from zcp.tools.waiting import Outcome, ProcessOut, ProcessWaiter, WaitSeconds, o
 
 if TYPE_CHECKING:
     from zcp.app import App
-    from zcp.schema import LiveSchemas
 
 NAME = "zerops_import"
 DESCRIPTION = (
@@ -103,14 +101,11 @@ def _confirm_call(content: str | None, file_path: str | None, hostnames: list[st
 
 def import_tool(app: App) -> ToolDefinition:
     """Build the zerops_import tool bound to ``app``."""
-    schemas: list[LiveSchemas] = []
 
     async def import_schema() -> Any:
-        from zcp.schema import LiveSchemas, SchemaKind, SchemaSources
+        from zcp.schema import SchemaKind
 
-        if not schemas:
-            schemas.append(LiveSchemas(SchemaSources.from_settings(app.settings)))
-        return await schemas[0].get(SchemaKind.IMPORT)
+        return await app.schemas().get(SchemaKind.IMPORT)
 
     async def zerops_import(
         content: Annotated[
@@ -122,8 +117,8 @@ def import_tool(app: App) -> ToolDefinition:
         waitSeconds: WaitSeconds = None,
         ctx: Context | None = None,
     ) -> ImportResult:
-        platform = app.platform
-        text = ops.read_source(content, filePath, Path.cwd())
+        platform = app.require_platform()
+        text = ops.read_source(content, filePath, app.settings.work_dir)
         document = ops.parse_document(text)
         ops.refuse_project_section(document)
         ops.check_schema(text, await import_schema())

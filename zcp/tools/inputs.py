@@ -1,40 +1,18 @@
 """Shared input types for tools: hostnames, tolerant booleans, service lookup.
 
-Hostnames are checked against the Zerops rule (``a-z0-9``, at most 25 characters) before any
-API call, so shell metacharacters, paths or injection attempts never reach the platform or a
-shell. Booleans accept the ``"true"``/``"false"`` strings agents often send.
+Hostnames are checked against the one Zerops rule (:mod:`zcp.hostnames`) before any API call. Booleans accept the ``"true"``/``"false"`` strings agents often send.
 """
 
 from __future__ import annotations
 
 import difflib
-import re
 from collections.abc import Sequence
 from typing import Annotated, Any, Protocol, TypeVar
 
 from pydantic import BeforeValidator, Field, Strict
 
-from zcp.errors import InvalidHostname, ServiceNotFound
-
-HOSTNAME_RE = re.compile(r"^[a-z0-9]{1,25}$")
-
-
-def check_hostname(value: Any) -> str:
-    """Validate a service hostname; raises :class:`InvalidHostname` saying what is allowed."""
-    if not isinstance(value, str):
-        raise InvalidHostname(
-            f"hostname must be a string, got {type(value).__name__}",
-            suggestion="Use the service's hostname as shown by zerops_discover.",
-        )
-    text = value.strip()
-    if not HOSTNAME_RE.match(text):
-        shown = text if len(text) <= 40 else text[:40] + "…"
-        raise InvalidHostname(
-            f"{shown!r} is not a valid service hostname",
-            suggestion="Hostnames are 1-25 lowercase letters and digits (no dashes, dots or spaces); "
-            "list them with zerops_discover.",
-        )
-    return text
+from zcp.errors import ServiceNotFound
+from zcp.hostnames import check_hostname
 
 
 def _tolerant_bool(value: Any) -> Any:

@@ -153,7 +153,7 @@ def logs_tool(app: App) -> ToolDefinition:
         fingerprint = query_fingerprint(serviceHostname, source, buildId, level, since_text, search)
         decoded = LogCursor.decode(cursor, fingerprint) if cursor else None
 
-        platform = app.platform
+        platform = app.require_platform()
         client, project_id = platform.client, platform.project.id
         service = find_service(await user_services(client, project_id), serviceHostname)
         notes: list[str] = []

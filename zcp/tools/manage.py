@@ -85,7 +85,7 @@ def manage_tool(app: App) -> ToolDefinition:
         waitSeconds: WaitSeconds = None,
         ctx: Context | None = None,
     ) -> ManageResult:
-        platform = app.platform
+        platform = app.require_platform()
         services = await project_services(platform)
         service = find_service(services, serviceHostname)
         storage = check_storage(action, services, storageHostname)

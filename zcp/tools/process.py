@@ -109,8 +109,8 @@ def process_tool(app: App) -> ToolDefinition:
     """Build the zerops_process tool bound to ``app``."""
 
     async def own_process(process_id: str) -> Process:
-        process: Process = await app.platform.client.get_process(process_id)
-        if process.project_id and process.project_id != app.platform.project.id:
+        process: Process = await app.require_platform().client.get_process(process_id)
+        if process.project_id and process.project_id != app.require_platform().project.id:
             raise ProcessNotFound(
                 f"process {process_id} belongs to another project",
                 suggestion="zcp manages one project; list its recent processes with zerops_events.",
@@ -140,7 +140,7 @@ def process_tool(app: App) -> ToolDefinition:
                     suggestion=f"Read how it ended: {poll_call(processId)}.",
                     details={"processId": processId, "status": process.normalized_status},
                 )
-            cancelled = await app.platform.client.cancel_process(processId)
+            cancelled = await app.require_platform().client.cancel_process(processId)
             out = ProcessOut.of(cancelled)
             return ProcessResult(
                 action="cancel",

@@ -89,7 +89,7 @@ def scale_tool(app: App) -> ToolDefinition:
         waitSeconds: WaitSeconds = None,
         ctx: Context | None = None,
     ) -> ScaleResult:
-        platform = app.platform
+        platform = app.require_platform()
         request = ScaleRequest(
             cpuMode=cpuMode.strip().upper() if cpuMode is not None else None,
             minCpu=minCpu,

@@ -71,7 +71,7 @@ def subdomain_tool(app: App) -> ToolDefinition:
         waitSeconds: WaitSeconds = None,
         ctx: Context | None = None,
     ) -> SubdomainResult:
-        platform = app.platform
+        platform = app.require_platform()
         listed = find_service(await project_services(platform), serviceHostname)
         service = await platform.client.get_service(listed.id)  # authoritative, never lagging
         host = service.name
@@ -100,7 +100,7 @@ def subdomain_tool(app: App) -> ToolDefinition:
             if service.subdomain_access:
                 status: State = "already_enabled"
             else:
-                process = await request_enable(platform, service, sleep=waiter.sleep)
+                process = await request_enable(platform, service, clock=app.clock)
                 waited = await waiter.wait(process, label=host)
                 process_out, outcome = waited.out(), outcome_of([waited])
                 if waited.problem:

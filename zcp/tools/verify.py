@@ -103,7 +103,7 @@ def call_text(recovery: RecoveryOut) -> str:
 def _check_out(check: Check) -> CheckOut:
     recovery = None
     if check.recovery is not None:
-        recovery = RecoveryOut(tool=check.recovery["tool"], args=check.recovery.get("args"))
+        recovery = RecoveryOut(tool=check.recovery.tool, args=dict(check.recovery.args) or None)
     return CheckOut(
         name=check.name,
         status=check.status,
@@ -131,7 +131,7 @@ def verify_tool(app: App) -> ToolDefinition:
         serviceHostname: Annotated[Hostname | None, Field(description="omit for all")] = None,
         ctx: Context | None = None,
     ) -> VerifyResult:
-        platform = app.platform
+        platform = app.require_platform()
         client, project = platform.client, platform.project
         services = await user_services(client, project.id)
         notes: list[str] = []
@@ -146,7 +146,7 @@ def verify_tool(app: App) -> ToolDefinition:
         now = app.clock.now()
         results: list[ServiceHealth | None] = [None] * len(targets)
         finished = 0
-        async with open_prober(app.settings.probe_timeout) as prober:
+        async with open_prober(app.settings.probe_timeout, app.clock) as prober:
 
             async def check(index: int) -> None:
                 nonlocal finished

@@ -157,7 +157,7 @@ class ProcessWaiter:
         from zcp.platform.polling import PollSchedule
 
         settings = app.settings
-        self._client = app.platform.client
+        self._client = app.require_platform().client
         self._clock = app.clock
         requested = settings.wait_seconds if wait_seconds is None else wait_seconds
         self.budget = max(0.0, min(float(requested), settings.poll_timeout))
@@ -198,8 +198,7 @@ class ProcessWaiter:
         poller = ProcessPoller(
             self._client,
             dataclasses.replace(self._schedule, timeout=remaining),
-            sleep=self._clock.sleep,
-            monotonic=self._clock.monotonic,
+            clock=self._clock,
         )
 
         async def report(progress: PollProgress) -> None:
@@ -230,11 +229,6 @@ class ProcessWaiter:
             if left <= 0:
                 return None
             await self._clock.sleep(min(self._schedule.interval, left))
-
-    @property
-    def sleep(self) -> Callable[[float], Awaitable[None]]:
-        """The clock's sleep (for short, deliberate pauses such as retry back-off)."""
-        return self._clock.sleep
 
     async def wait_all(self, processes: Sequence[tuple[str, Process]]) -> list[Waited]:
         """Wait for several ``(label, process)`` pairs in turn, within the one budget."""

@@ -7,11 +7,10 @@ they follow ``mcp-tools.md`` and are checked against :mod:`zcp.workflow.vocabula
 
 from __future__ import annotations
 
-import json
-
 from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
 from zcp.axes import BuildIntegration, CloseMode, FailureClass, Mode, ServiceStatus
+from zcp.calls import ToolCall
 from zcp.workflow.envelope import AttemptInfo, ServiceSnapshot, StateEnvelope
 
 #: What the agent writes where the plan cannot know the value.
@@ -61,37 +60,11 @@ FAILED_STATUSES = frozenset(
 )
 
 
-#: Arguments that say what a call is about come first; the rest follow sorted.
-_LEADING_ARGS = {
-    "action": 0,
-    "workflow": 1,
-    "step": 2,
-    "sourceService": 3,
-    "targetService": 4,
-    "serviceHostname": 5,
-    "service": 6,
-    "hostname": 7,
-}
-
-
-class NextAction(BaseModel):
-    """One suggested tool call: a short label, the tool, its arguments and why."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
+class NextAction(ToolCall):
+    """One suggested tool call with a short label and the reason for it."""
 
     label: str
-    tool: str
-    args: dict[str, JsonValue] = Field(default_factory=dict)
     rationale: str = ""
-
-    @property
-    def command(self) -> str:
-        """The call as an agent would write it: ``tool action=… workflow=… key="value" …``.
-
-        ``action``, ``workflow`` and the target lead (they say what the call is); the rest is sorted.
-        """
-        keys = sorted(self.args, key=lambda k: (_LEADING_ARGS.get(k, len(_LEADING_ARGS)), k))
-        return " ".join([self.tool, *(f"{key}={format_arg(self.args[key])}" for key in keys)])
 
 
 class Plan(BaseModel):
@@ -105,14 +78,6 @@ class Plan(BaseModel):
     secondary: NextAction | None = None
     per_service: dict[str, NextAction] = Field(default_factory=dict)
     alternatives: tuple[NextAction, ...] = ()
-
-
-def format_arg(value: JsonValue) -> str:
-    """A string is double-quoted (JSON escapes); lists and objects are compact JSON in the order the
-    plan built them (which is fixed, so the text is deterministic)."""
-    if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
 # --- action builders -------------------------------------------------------------------------------

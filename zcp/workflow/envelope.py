@@ -40,6 +40,7 @@ from zcp.axes import (
     runtime_class_for,
 )
 from zcp.errors import InvalidParameter
+from zcp.hostnames import HOSTNAME_PATTERN
 
 __all__ = [
     "AttemptInfo",
@@ -54,7 +55,7 @@ __all__ = [
     "parse_envelope",
 ]
 
-Hostname = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")]
+Hostname = Annotated[str, StringConstraints(pattern=HOSTNAME_PATTERN)]
 
 #: Why a develop work session stopped on its own.
 CloseReason = Literal["auto-complete", "iteration-cap"]
