@@ -2,7 +2,7 @@
 
 One :class:`App` exists per ``zcp serve`` process (and per test). Tools reach the outside world only
 through it: the platform connection (:meth:`App.require_platform`), the knowledge store
-(:meth:`App.knowledge`), the live schemas (:meth:`App.schemas`), and the one clock (:attr:`App.clock`). Expensive parts are created lazily and
+(:meth:`App.knowledge`), the live schemas (:meth:`App.schemas`), the workflow state store (:attr:`App.state`), the atoms (:meth:`App.atoms`) and the one clock (:attr:`App.clock`). Expensive parts are created lazily and
 once, so the server answers ``initialize`` without touching the corpus, the index or the network.
 """
 
@@ -21,6 +21,8 @@ if TYPE_CHECKING:
     from zcp.auth import PlatformConnection
     from zcp.knowledge.store import KnowledgeStore
     from zcp.schema import LiveSchemas
+    from zcp.state.store import StateStore
+    from zcp.workflow.atoms import AtomSet
 
 #: What a platform tool says when zcp has no credentials (an MCP host passes no shell environment).
 AUTH_SUGGESTION = (
@@ -41,6 +43,8 @@ class App:
     paths: KnowledgePaths = field(init=False)
     _knowledge: KnowledgeStore | None = field(default=None, repr=False)
     _schemas: LiveSchemas | None = field(default=None, repr=False)
+    _state: StateStore | None = field(default=None, repr=False)
+    _atoms: AtomSet | None = field(default=None, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def __post_init__(self) -> None:
@@ -87,3 +91,30 @@ class App:
 
                     self._schemas = LiveSchemas(SchemaSources.from_settings(self.settings))
         return self._schemas
+
+    # --- workflow state and guidance ------------------------------------------------------------
+
+    @property
+    def state(self) -> StateStore:
+        """The workflow state under ``Settings.state_dir`` (nothing is created until it is written)."""
+        if self._state is None:
+            with self._lock:
+                if self._state is None:
+                    from zcp.state.store import StateStore
+
+                    self._state = StateStore(self.settings.state_dir, clock=self.clock)
+        return self._state
+
+    def use_state(self, store: StateStore) -> None:
+        """Inject a state store (tests pass one with a fake pid or clock)."""
+        self._state = store
+
+    def atoms(self) -> AtomSet:
+        """The workflow guidance atoms of the corpus, compiled once (a broken atom is left out and logged)."""
+        if self._atoms is None:
+            with self._lock:
+                if self._atoms is None:
+                    from zcp.workflow.atoms import load_atoms
+
+                    self._atoms = load_atoms(self.paths.corpus_dir)
+        return self._atoms

@@ -48,6 +48,7 @@ class Route(StrEnum):
 
     RESUME = "resume"
     ADOPT = "adopt"
+    RECIPE = "recipe"
     CLASSIC = "classic"
 
 

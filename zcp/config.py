@@ -49,6 +49,8 @@ class Settings:
     #: The project root zcp works in: file inputs are confined to it, ``.env`` and zerops.yaml live here.
     work_dir: Path = field(default_factory=Path.cwd)
     state_dir: Path = field(default_factory=lambda: Path.cwd() / ".zcp" / "state")
+    #: Inside a Zerops container: where dev services' trees are mounted (``<root>/<hostname>``).
+    mount_root: Path = Path("/var/www")
     poll_interval: float = 2.0
     poll_max_interval: float = 5.0
     poll_timeout: float = 600.0
@@ -57,6 +59,9 @@ class Settings:
     wait_seconds: float = 45.0
     #: Seconds an HTTP health probe (zerops_verify) waits for a subdomain to answer.
     probe_timeout: float = 10.0
+    #: Failed deploy/verify attempts in a row (per service) before a develop session stops, and
+    #: bootstrap iterations allowed (``ZCP_MAX_ITERATIONS``).
+    max_iterations: int = 5
     # Where zcp itself runs (set by the Zerops runtime inside a container)
     service_id: str | None = None
     self_hostname: str | None = None
@@ -115,6 +120,20 @@ def _parse_float(name: str, raw: str, *, minimum: float = 0.0) -> float:
     return value
 
 
+def _parse_int(name: str, raw: str, *, minimum: int, maximum: int) -> int:
+    try:
+        value = int(raw.strip())
+    except ValueError:
+        raise ConfigError(
+            f"{name}={raw!r} is not a whole number", suggestion=f"Set {name} to e.g. 5."
+        ) from None
+    if not minimum <= value <= maximum:
+        raise ConfigError(
+            f"{name}={raw!r} must be between {minimum} and {maximum}", suggestion=f"Set {name} to e.g. 5."
+        )
+    return value
+
+
 def normalize_base_url(host: str) -> str:
     """``api.example`` → ``https://api.example``; an explicit ``http://`` (an emulator) is kept."""
     value = host.strip().rstrip("/")
@@ -170,6 +189,7 @@ def load_settings(env: Mapping[str, str] | None = None, *, cwd: Path | None = No
         read_only=parse_bool("ZCP_READ_ONLY", env.get("ZCP_READ_ONLY", "")),
         log_level=log_level,
         work_dir=base,
+        mount_root=_path(get("ZCP_MOUNT_ROOT")) or Path("/var/www"),
         state_dir=state_dir,
         poll_interval=poll_interval,
         poll_max_interval=max(poll_max, poll_interval),
@@ -178,6 +198,9 @@ def load_settings(env: Mapping[str, str] | None = None, *, cwd: Path | None = No
             _parse_float("ZCP_WAIT_SECONDS", get("ZCP_WAIT_SECONDS") or "45", minimum=0.0), poll_timeout
         ),
         probe_timeout=_parse_float("ZCP_PROBE_TIMEOUT", get("ZCP_PROBE_TIMEOUT") or "10", minimum=0.01),
+        max_iterations=_parse_int(
+            "ZCP_MAX_ITERATIONS", get("ZCP_MAX_ITERATIONS") or "5", minimum=1, maximum=100
+        ),
         service_id=get("serviceId"),
         self_hostname=get("hostname") if get("serviceId") else None,
         container_project_id=get("projectId") if get("serviceId") else None,

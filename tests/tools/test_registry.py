@@ -11,7 +11,14 @@ from typing import Any
 import pytest
 from mcp.types import Tool
 
-from tests.tools.tool_listing import LIST_BUDGET_BYTES, list_tools, listing_bytes, render_markdown, tool_bytes
+from tests.tools.tool_listing import (
+    LIST_BUDGET_BYTES,
+    WORKFLOW_BUDGET_BYTES,
+    list_tools,
+    listing_bytes,
+    render_markdown,
+    tool_bytes,
+)
 from zcp.app import App
 from zcp.config import Settings
 from zcp.tools import tool_factories
@@ -119,3 +126,9 @@ async def test_tools_list_stays_under_its_byte_budget() -> None:
     assert size < LIST_BUDGET_BYTES, (
         f"tools/list is {size} bytes (budget {LIST_BUDGET_BYTES}); largest: {largest}"
     )
+
+
+async def test_zerops_workflow_stays_under_its_own_byte_budget() -> None:
+    result = await list_tools()
+    (workflow,) = [t for t in result.tools if t.name == "zerops_workflow"]
+    assert tool_bytes(workflow) < WORKFLOW_BUDGET_BYTES

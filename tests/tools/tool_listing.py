@@ -17,7 +17,9 @@ from zcp.config import Settings
 from zcp.server.app import build_server
 
 #: The whole ``tools/list`` result must stay below this many bytes (compact JSON).
-LIST_BUDGET_BYTES: Final = 24 * 1024
+LIST_BUDGET_BYTES: Final = 36 * 1024
+#: zerops_workflow alone (the widest tool: every workflow action shares one input model).
+WORKFLOW_BUDGET_BYTES: Final = 6 * 1024
 
 
 async def list_tools() -> ListToolsResult:

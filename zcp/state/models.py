@@ -193,6 +193,8 @@ class BootstrapState(StateModel):
     #: ``recipe`` or ``adopt``; the classic route is stored as empty, as in the original.
     route: str | None = None
     recipe_match: RecipeMatch | None = None
+    #: zcp's addition: the session was taken over from a zcp process that is gone.
+    resumed: bool | None = None
 
 
 class BootstrapSession(StateModel):

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 ToolFactory = Callable[["App"], "ToolDefinition"]
 
 TOOL_MODULES: tuple[tuple[str, str], ...] = (
+    ("zcp.tools.workflow", "workflow_tool"),
     ("zcp.tools.knowledge", "knowledge_tool"),
     ("zcp.tools.discover", "discover_tool"),
     ("zcp.tools.logs", "logs_tool"),

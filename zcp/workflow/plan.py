@@ -18,7 +18,7 @@ idle.incomplete             an interrupted bootstrap → bootstrap ``route=resum
 bootstrap.status            no route/step known → workflow status
 bootstrap.discover          step discover → complete it with a plan (adopt: the existing runtimes,
                             ``isExisting``); secondary: inspect with ``zerops_discover``
-bootstrap.provision-import  step provision, services not created yet → ``zerops_import``
+bootstrap.provision-import  step provision, services not created yet → complete provision (zcp imports)
 bootstrap.provision-wait    a service is still being created or started → ``zerops_discover``
 bootstrap.provision-failed  a service failed to come up → its events
 bootstrap.provision-done    every service settled (or adopt route) → complete provision
@@ -227,11 +227,11 @@ def _plan_bootstrap(env: StateEnvelope) -> Plan:
         )
     if boot.step is Step.PROVISION:
         complete = workflow_call(
-            "Complete provisioning",
-            "The provision check confirms every planned service runs and records managed env var keys.",
+            "Create and check the planned services",
+            "zcp imports what the plan still lacks, waits, checks every planned service and records the "
+            "managed services' env var names.",
             action="complete",
             step="provision",
-            attestation="<what was created and its state>",
         )
         failed = [s for s in env.services if s.status in FAILED_STATUSES]
         if failed:
@@ -260,16 +260,7 @@ def _plan_bootstrap(env: StateEnvelope) -> Plan:
                 ),
                 alternatives=(complete,),
             )
-        return Plan(
-            branch="bootstrap.provision-import",
-            primary=NextAction(
-                label="Create the planned services",
-                tool="zerops_import",
-                args={"content": "<import YAML for the planned services>"},
-                rationale="Import the planned services (no project: section); the import waits for them.",
-            ),
-            secondary=complete,
-        )
+        return Plan(branch="bootstrap.provision-import", primary=complete)
     return Plan(
         branch="bootstrap.close",
         primary=workflow_call(
@@ -277,7 +268,6 @@ def _plan_bootstrap(env: StateEnvelope) -> Plan:
             "Closing records the services as managed by zcp; code and deploys belong to develop.",
             action="complete",
             step="close",
-            attestation="<services created and their state>",
         ),
         secondary=start_develop(
             dev_halves(env.services, env)

@@ -1,0 +1,54 @@
+"""Drive ``zerops_workflow`` through the MCP client against the sandbox, with state in a temp folder."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from tests.plugins.sandbox import SandboxHandle
+from tests.tools.harness import ToolSession, tool_session
+
+TOOL = "zerops_workflow"
+
+#: A standard Node.js pair with PostgreSQL, as an agent would submit it.
+NODE_PAIR_PLAN: list[dict[str, Any]] = [
+    {
+        "runtime": {
+            "devHostname": "appdev",
+            "type": "nodejs@22",
+            "bootstrapMode": "standard",
+            "stageHostname": "appstage",
+        },
+        "dependencies": [{"hostname": "db", "type": "postgresql@16", "resolution": "CREATE"}],
+    }
+]
+
+
+@asynccontextmanager
+async def workflow_session(
+    sandbox: SandboxHandle, tmp_path: Path, **options: Any
+) -> AsyncIterator[ToolSession]:
+    """A tool session whose state folder and working directory are under ``tmp_path``."""
+    options.setdefault("state_dir", tmp_path / "state")
+    options.setdefault("work_dir", tmp_path / "work")
+    (tmp_path / "work").mkdir(exist_ok=True)
+    async with tool_session(sandbox, **options) as session:
+        yield session
+
+
+async def workflow(session: ToolSession, **arguments: Any) -> dict[str, Any]:
+    """Call zerops_workflow and return its structured answer (failing on an error)."""
+    return await session.ok(TOOL, arguments)
+
+
+async def bootstrap_classic(
+    session: ToolSession, plan: list[dict[str, Any]], intent: str = "node app with postgres"
+) -> dict[str, Any]:
+    """Run a classic bootstrap to the end; returns the close answer."""
+    await workflow(session, action="start", workflow="bootstrap", route="classic", intent=intent)
+    await workflow(session, action="complete", step="discover", plan=plan)
+    provisioned = await workflow(session, action="complete", step="provision")
+    assert provisioned["status"] == "step-complete", provisioned
+    return await workflow(session, action="complete", step="close")
