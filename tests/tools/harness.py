@@ -9,9 +9,11 @@ in a few milliseconds of real time.
 from __future__ import annotations
 
 import json
+import tempfile
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Literal
 
 import httpx
@@ -132,9 +134,58 @@ async def tool_session(
     mode: Literal["auto", "legacy"] = "legacy",
     token: str | None = None,
     clock: Clock | None = None,
+    in_workflow: bool = False,
     **settings: Any,
 ) -> AsyncIterator[ToolSession]:
-    """An MCP client session on a server whose platform connection points at ``sandbox``."""
+    """An MCP client session on a server whose platform connection points at ``sandbox``.
+
+    The workflow state lives in a fresh temporary folder unless ``state_dir`` is given;
+    ``in_workflow`` opens a bootstrap session first (tools gated on a workflow session then run).
+    """
+    with tempfile.TemporaryDirectory(prefix="zcp-state-") as scratch:
+        settings.setdefault("state_dir", Path(scratch) / "state")
+        async with _tool_session(
+            sandbox, runtime=runtime, mode=mode, token=token, clock=clock, **settings
+        ) as session:
+            if in_workflow:
+                open_bootstrap_session(session.app)
+            yield session
+
+
+def open_bootstrap_session(app: App) -> str:
+    """Register an open bootstrap session (at provision, empty plan) for this process; returns its id."""
+    from zcp.state.models import BootstrapSession, BootstrapState, RegistryEntry, ServicePlan, StepState
+
+    store = app.state
+    session = BootstrapSession(
+        session_id="0123456789abcdef",
+        pid=store.pid,
+        intent="test",
+        bootstrap=BootstrapState(
+            current_step=1,
+            steps=[
+                StepState(name="discover", status="complete"),
+                StepState(name="provision", status="in_progress"),
+                StepState(name="close", status="pending"),
+            ],
+            plan=ServicePlan(targets=[]),
+        ),
+    )
+    store.write_session(session)
+    store.register(RegistryEntry(session_id=session.session_id, pid=store.pid, workflow="bootstrap"))
+    return session.session_id
+
+
+@asynccontextmanager
+async def _tool_session(
+    sandbox: SandboxHandle,
+    *,
+    runtime: RuntimeInfo | None,
+    mode: Literal["auto", "legacy"],
+    token: str | None,
+    clock: Clock | None,
+    **settings: Any,
+) -> AsyncIterator[ToolSession]:
     app_settings = sandbox.settings(**settings)
     async with httpx.AsyncClient(timeout=5.0) as http:
         client = sandbox.client(http, token=token, timeout=app_settings.api_timeout)

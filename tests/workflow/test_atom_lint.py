@@ -13,6 +13,7 @@ from zcp.errors import CorpusError
 from zcp.knowledge.corpus import Corpus, corpus_from_documents
 from zcp.knowledge.documents import Kind
 from zcp.knowledge.parsing import parse_document
+from zcp.tools.vocabulary import registry_vocabulary
 from zcp.workflow.atoms import AtomSet, compile_atoms
 from zcp.workflow.lint import lint_atom_documents, lint_atoms, reachability_problems
 from zcp.workflow.pipeline import status_report
@@ -20,7 +21,7 @@ from zcp.workflow.scenarios import Scenario
 
 
 def test_the_real_atom_corpus_has_no_lint_problems(real_corpus: Corpus) -> None:
-    assert [str(p) for p in lint_atoms(real_corpus)] == []
+    assert [str(p) for p in lint_atoms(real_corpus, registry_vocabulary())] == []
     assert [str(p) for p in real_corpus.problems if str(p).startswith("atoms/")] == []
 
 
@@ -78,7 +79,7 @@ def test_duplicate_atom_ids_are_reported(make_atom: AtomFactory) -> None:
     ],
 )
 def test_tool_calls_in_atoms_must_exist(make_atom: AtomFactory, code: str, message: str) -> None:
-    problems = lint_atom_documents([make_atom("caller", f"Call {code} now.")])
+    problems = lint_atom_documents([make_atom("caller", f"Call {code} now.")], registry_vocabulary())
     assert [p.message for p in problems] == [message]
 
 
@@ -89,7 +90,7 @@ def test_real_tool_calls_with_json_and_unquoted_values_pass(make_atom: AtomFacto
         '`zerops_env action="set" serviceHostname="{hostname}" variables=["A=1"]`\n'
         "```sh\nzerops_teleport inside a fence is not checked\n```\n"
     )
-    assert lint_atom_documents([make_atom("fine", body)]) == []
+    assert lint_atom_documents([make_atom("fine", body)], registry_vocabulary()) == []
 
 
 def test_an_unknown_axis_value_fails_when_the_atom_is_parsed() -> None:

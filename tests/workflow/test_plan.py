@@ -9,10 +9,10 @@ import pytest
 
 from tests.plugins.workflow import EnvelopeFactory
 from zcp.axes import FailureClass, Phase
+from zcp.tools.vocabulary import registry_vocabulary
 from zcp.workflow.actions import NextAction, Plan
 from zcp.workflow.plan import BRANCHES, build_plan
 from zcp.workflow.scenarios import Scenario
-from zcp.workflow.vocabulary import TOOL_ARGUMENTS, WORKFLOW_ACTIONS, WORKFLOW_NAMES
 
 
 def svc(host: str, **extra: Any) -> dict[str, Any]:
@@ -57,14 +57,12 @@ def test_the_table_has_a_branch_for_every_phase() -> None:
 
 
 def test_every_suggested_call_uses_a_real_tool_and_real_arguments(scenarios: tuple[Scenario, ...]) -> None:
+    vocabulary = registry_vocabulary()
     for scenario in scenarios:
         for action in actions_of(build_plan(scenario.envelope)):
             where = f"{scenario.name}: {action.command}"
-            assert action.tool in TOOL_ARGUMENTS, where
-            assert set(action.args) <= TOOL_ARGUMENTS[action.tool], where
-            if action.tool == "zerops_workflow":
-                assert action.args.get("action", "start") in WORKFLOW_ACTIONS, where
-                assert action.args.get("workflow", "develop") in WORKFLOW_NAMES, where
+            raw = {k: v if isinstance(v, str) else "" for k, v in action.args.items()}
+            assert vocabulary.problems(action.tool, raw) == [], where
             assert action.label and action.rationale, where
 
 

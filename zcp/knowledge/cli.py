@@ -219,7 +219,9 @@ def _corpus_lint(args: argparse.Namespace) -> int:
     except ImportError:
         workflow_lint = None
     if workflow_lint is not None and hasattr(workflow_lint, "lint_atoms"):
-        problems.extend(str(p) for p in workflow_lint.lint_atoms(corpus))
+        from zcp.tools.vocabulary import registry_vocabulary
+
+        problems.extend(str(p) for p in workflow_lint.lint_atoms(corpus, registry_vocabulary()))
     for problem in problems:
         print(problem)
     summary = f"{len(corpus)} documents checked, {len(problems)} problem(s)"

@@ -33,6 +33,10 @@ def build_instructions(app: App) -> str:
         lines.append("- Start with `zerops_discover` to see the project's services before changing anything.")
     if settings.read_only:
         lines.append("- Read-only mode: tools that change the project refuse with READ_ONLY.")
+    if settings.state_dir.exists():  # only then is there workflow state to report (and to import for)
+        from zcp.ops.workflow.boot import state_hint
+
+        lines += state_hint(app.state)
     lines.append(
         "- Every tool error is JSON with code, error and suggestion; follow the suggestion (or `recovery`) "
         "rather than guessing."

@@ -35,6 +35,10 @@ async def serve_async(settings: Settings) -> None:
 
     async with connect(settings) as platform:
         app = App(settings, platform=platform)
+        if settings.state_dir.exists():
+            from zcp.ops.workflow.boot import claim_orphans
+
+            claim_orphans(app.state)
         from zcp.server.app import build_server
 
         server = build_server(app)

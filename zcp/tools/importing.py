@@ -23,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from zcp.ops import importing as ops
 from zcp.ops.targets import project_services
+from zcp.ops.workflow.gates import require_workflow_context
 from zcp.platform import status as st
 from zcp.tools.base import ToolDefinition, ToolOutput
 from zcp.tools.inputs import FlexBool
@@ -118,6 +119,7 @@ def import_tool(app: App) -> ToolDefinition:
         ctx: Context | None = None,
     ) -> ImportResult:
         platform = app.require_platform()
+        await require_workflow_context(app, NAME)
         text = ops.read_source(content, filePath, app.settings.work_dir)
         document = ops.parse_document(text)
         ops.refuse_project_section(document)

@@ -22,6 +22,7 @@ from zcp.ops.concurrency import gather
 from zcp.ops.discover import user_services
 from zcp.ops.health import Check, ServiceHealth, check_service, summary
 from zcp.ops.probe import open_prober
+from zcp.ops.workflow.develop import record_health
 from zcp.tools.base import ToolDefinition, ToolOutput
 from zcp.tools.inputs import Hostname, find_service
 from zcp.tools.untrusted import fence
@@ -68,6 +69,7 @@ class VerifyResult(ToolOutput):
     services: list[ServiceHealthOut]
     notes: list[str] | None = None
     next_actions: list[str] | None = Field(default=None, alias="nextActions")
+    work_session_state: dict[str, Any] | None = Field(default=None, alias="workSessionState")
 
     def to_text(self) -> str:
         lines = [f"{self.summary} — overall {self.status}", ""]
@@ -91,7 +93,25 @@ class VerifyResult(ToolOutput):
             text += f"Note: {note}\n"
         if self.next_actions:
             text += "Next: " + " | ".join(self.next_actions) + "\n"
+        text += session_line(self.work_session_state)
         return text
+
+
+def session_line(state: dict[str, Any] | None) -> str:
+    """One line on the develop session after a recorded attempt (empty when there is no state)."""
+    if not state:
+        return ""
+    if state["status"] == "none":
+        return ""
+    if state["status"] == "auto-closed":
+        return f'Develop session closed ({state.get("closeReason")}): zerops_workflow action="status" shows what next.\n'
+    progress = state.get("progress") or {}
+    text = f"Develop session: {progress.get('ready', 0)}/{progress.get('total', 0)} services deployed and verified"
+    if progress.get("pending"):
+        text += f"; pending {', '.join(progress['pending'])}"
+    if state.get("note"):
+        text += f" ({state['note']})"
+    return text + ".\n"
 
 
 def call_text(recovery: RecoveryOut) -> str:
@@ -167,12 +187,14 @@ def verify_tool(app: App) -> ToolDefinition:
         ]
         if not targets:
             notes.append("The project has no services to check yet.")
+        session_state = await record_health(app, done)
         return VerifyResult(
             status=overall["status"],
             summary=overall["summary"],
             services=[_service_out(r) for r in done],
             notes=notes or None,
             next_actions=list(dict.fromkeys(next_actions))[:3] or None,
+            work_session_state=session_state.wire(),
         )
 
     return ToolDefinition(

@@ -2,7 +2,7 @@
 
 A :class:`NextAction` is one tool call (tool name, arguments, a label and the reason); a
 :class:`Plan` orders them. The builders here keep tool names and argument names in one place —
-they follow ``mcp-tools.md`` and are checked against :mod:`zcp.workflow.vocabulary` by the tests.
+they are checked against the tool registry by the tests (:mod:`zcp.tools.vocabulary`).
 """
 
 from __future__ import annotations

@@ -16,9 +16,16 @@ from zcp.knowledge.corpus import Corpus
 from zcp.knowledge.documents import AtomMeta, Document, Kind
 from zcp.knowledge.lint import LintProblem
 from zcp.workflow.atoms import AtomSet, compile_atom
-from zcp.workflow.vocabulary import TOOL_ARGUMENTS, WORKFLOW_ACTIONS, WORKFLOW_NAMES
+from zcp.workflow.vocabulary import ToolVocabulary
 
-__all__ = ["lint_atom_documents", "lint_atoms", "reachability_problems", "tool_call_problems"]
+__all__ = [
+    "calls_in",
+    "lint_atom_documents",
+    "lint_atoms",
+    "reachability_problems",
+    "tool_call_problems",
+    "tool_calls",
+]
 
 _CODE_SPAN = re.compile(r"(?<!`)`([^`\n]+)`(?!`)")
 _TOOL = re.compile(r"\bzerops_[a-z_]+\b")
@@ -33,38 +40,51 @@ def _from_error(error: CorpusError) -> LintProblem:
     return LintProblem(head, 1, message)
 
 
-def tool_call_problems(doc: Document) -> list[LintProblem]:
-    """Tool names, argument names and workflow actions in inline code that do not exist."""
-    problems: list[LintProblem] = []
-    path = doc.provenance.path
+def tool_calls(text: str) -> list[tuple[int, str, dict[str, str]]]:
+    """``(line offset, tool, {arg: raw value})`` for every tool call in inline code outside fences."""
+    calls: list[tuple[int, str, dict[str, str]]] = []
     in_fence = False
-    for offset, line in enumerate(doc.body.split("\n")):
+    for offset, line in enumerate(text.split("\n")):
         if line.lstrip().startswith(("```", "~~~")):
             in_fence = not in_fence
             continue
         if in_fence:
             continue
-        line_no = doc.body_line + offset
         for span in _CODE_SPAN.finditer(line):
-            code = span.group(1).strip()
-            for tool in _TOOL.findall(code):
-                if tool not in TOOL_ARGUMENTS:
-                    problems.append(LintProblem(path, line_no, f"unknown tool {tool}"))
-            head = code.split(" ", 1)[0]
-            if head not in TOOL_ARGUMENTS:
-                continue
-            for match in _ARG.finditer(code[len(head) :]):
-                key, value = match.group(1), match.group(2).strip('"')
-                if key not in TOOL_ARGUMENTS[head]:
-                    problems.append(LintProblem(path, line_no, f"{head} has no argument {key!r}"))
-                elif head == "zerops_workflow" and key == "action" and value not in WORKFLOW_ACTIONS:
-                    problems.append(LintProblem(path, line_no, f"zerops_workflow has no action {value!r}"))
-                elif head == "zerops_workflow" and key == "workflow" and value not in WORKFLOW_NAMES:
-                    problems.append(LintProblem(path, line_no, f"zerops_workflow has no workflow {value!r}"))
+            calls += [(offset, tool, args) for tool, args in calls_in(span.group(1).strip())]
+    return calls
+
+
+def calls_in(code: str) -> list[tuple[str, dict[str, str]]]:
+    """The tool names in a piece of code, each with the ``key=value`` arguments that follow it."""
+    found = []
+    matches = list(_TOOL.finditer(code))
+    for i, match in enumerate(matches):
+        end = matches[i + 1].start() if i + 1 < len(matches) else len(code)
+        rest = code[match.end() : end]
+        args: dict[str, str] = {}
+        position = 0
+        for arg in _ARG.finditer(rest):
+            if rest[position : arg.start()].strip():
+                break  # the call ended; what follows is prose
+            args[arg.group(1)] = arg.group(2).strip('"')
+            position = arg.end()
+        found.append((match.group(0), args))
+    return found
+
+
+def tool_call_problems(doc: Document, vocabulary: ToolVocabulary) -> list[LintProblem]:
+    """Tool names, argument names and workflow actions in inline code that do not exist."""
+    problems: list[LintProblem] = []
+    for offset, tool, args in tool_calls(doc.body):
+        for problem in vocabulary.problems(tool, args):
+            problems.append(LintProblem(doc.provenance.path, doc.body_line + offset, problem))
     return problems
 
 
-def lint_atom_documents(documents: Iterable[Document]) -> list[LintProblem]:
+def lint_atom_documents(
+    documents: Iterable[Document], vocabulary: ToolVocabulary | None = None
+) -> list[LintProblem]:
     """Body templates (placeholders, for-each-service blocks), duplicate ids and tool calls."""
     problems: list[LintProblem] = []
     seen: dict[str, str] = {}
@@ -83,13 +103,14 @@ def lint_atom_documents(documents: Iterable[Document]) -> list[LintProblem]:
             )
         else:
             seen[atom_id] = path
-        problems.extend(tool_call_problems(doc))
+        if vocabulary is not None:
+            problems.extend(tool_call_problems(doc, vocabulary))
     return sorted(set(problems))
 
 
-def lint_atoms(corpus: Corpus) -> list[LintProblem]:
-    """The atom lints for ``zcp corpus lint``."""
-    return lint_atom_documents(corpus.of_kind(Kind.ATOM))
+def lint_atoms(corpus: Corpus, vocabulary: ToolVocabulary | None = None) -> list[LintProblem]:
+    """The atom lints for ``zcp corpus lint`` (tool calls are checked when a vocabulary is given)."""
+    return lint_atom_documents(corpus.of_kind(Kind.ATOM), vocabulary)
 
 
 def reachability_problems(atoms: AtomSet, reached: Mapping[str, Iterable[str]]) -> list[LintProblem]:

@@ -1,49 +1,33 @@
-"""The tool calls guidance may name: tool names, their argument names, and workflow actions.
+"""The tool calls guidance may name, as data: tool names, their parameters, workflow actions.
 
-Plans (:mod:`zcp.workflow.plan`) and atom bodies (:mod:`zcp.workflow.lint`) are checked against
-this table so that guidance never tells an agent to call something that does not exist. The names
-follow ``mcp-tools.md``; when the MCP tools land, a meta-test pins this table to their input models.
+:class:`ToolVocabulary` is filled from the tool registry itself (:func:`zcp.tools.vocabulary.
+registry_vocabulary`), so atoms, recipes, plans and suggestions are checked against what is really
+registered — there is no hand-kept copy to drift. Tools that are designed but not built yet are
+listed in :data:`PENDING_TOOLS`; guidance may name them until they land.
 """
 
 from __future__ import annotations
 
-__all__ = ["TOOL_ARGUMENTS", "WORKFLOW_ACTIONS", "WORKFLOW_NAMES"]
+from dataclasses import dataclass, field
 
-#: Argument names per tool.
-TOOL_ARGUMENTS: dict[str, frozenset[str]] = {
-    "zerops_workflow": frozenset(
+__all__ = ["PENDING_TOOLS", "ToolVocabulary"]
+
+#: Tools the guidance already names whose implementation lands with the deploy work (issue 10),
+#: with the parameters they will take. Remove an entry when its tool is registered.
+PENDING_TOOLS: dict[str, frozenset[str]] = {
+    "zerops_deploy": frozenset(
         {
-            "action",
-            "workflow",
-            "intent",
-            "scope",
-            "force",
-            "route",
-            "sessionId",
-            "step",
-            "plan",
-            "attestation",
-            "reason",
-            "closeMode",
-            "service",
-            "remoteUrl",
-            "integration",
             "targetService",
-            "variant",
-            "envClassifications",
+            "sourceService",
+            "setup",
+            "workingDir",
+            "strategy",
+            "remoteUrl",
+            "branch",
+            "appVersion",
         }
     ),
-    "zerops_discover": frozenset({"service", "includeEnvs", "includeEnvValues"}),
-    "zerops_knowledge": frozenset(
-        {"query", "limit", "runtime", "services", "scope", "recipe", "uri", "mode"}
-    ),
-    "zerops_logs": frozenset({"serviceHostname", "severity", "since", "limit", "search"}),
-    "zerops_events": frozenset({"serviceHostname", "limit"}),
-    "zerops_process": frozenset({"processId", "action"}),
-    "zerops_verify": frozenset({"serviceHostname"}),
-    "zerops_deploy": frozenset(
-        {"targetService", "sourceService", "setup", "workingDir", "strategy", "remoteUrl", "branch"}
-    ),
+    "zerops_mount": frozenset({"action", "serviceHostname"}),
     "zerops_dev_server": frozenset(
         {
             "action",
@@ -55,60 +39,41 @@ TOOL_ARGUMENTS: dict[str, frozenset[str]] = {
             "waitSeconds",
             "logLines",
             "workDir",
-            "processMatch",
             "noHttpProbe",
         }
     ),
-    "zerops_env": frozenset({"action", "serviceHostname", "project", "variables", "skipRestart"}),
-    "zerops_manage": frozenset({"action", "serviceHostname", "storageHostname"}),
-    "zerops_scale": frozenset(
-        {
-            "serviceHostname",
-            "cpuMode",
-            "minCpu",
-            "maxCpu",
-            "startCpu",
-            "minContainers",
-            "maxContainers",
-            "minRam",
-            "maxRam",
-            "minDisk",
-            "maxDisk",
-            "minFreeRamGB",
-            "minFreeRamPercent",
-            "minFreeCpuCores",
-            "minFreeCpuPercent",
-        }
-    ),
-    "zerops_subdomain": frozenset({"serviceHostname", "action"}),
-    "zerops_import": frozenset({"content", "filePath", "override", "confirm"}),
-    "zerops_delete": frozenset({"serviceHostname", "confirm"}),
-    "zerops_export": frozenset({"service"}),
-    "zerops_mount": frozenset({"action", "serviceHostname"}),
-    "zerops_browser": frozenset({"url", "commands", "timeoutSeconds", "forceReset"}),
-    "zerops_preprocess": frozenset({"input", "inputs", "order"}),
 }
 
-#: ``zerops_workflow action=…`` values.
-WORKFLOW_ACTIONS: frozenset[str] = frozenset(
-    {
-        "start",
-        "status",
-        "complete",
-        "skip",
-        "iterate",
-        "reset",
-        "resume",
-        "close",
-        "list",
-        "route",
-        "close-mode",
-        "git-push-setup",
-        "build-integration",
-        "record-deploy",
-        "adopt-local",
-    }
-)
 
-#: ``zerops_workflow workflow=…`` values.
-WORKFLOW_NAMES: frozenset[str] = frozenset({"bootstrap", "develop", "export", "cicd"})
+@dataclass(frozen=True)
+class ToolVocabulary:
+    """What exists: ``tools`` maps each tool to its parameter names."""
+
+    tools: dict[str, frozenset[str]]
+    actions: frozenset[str] = frozenset()
+    workflows: frozenset[str] = frozenset()
+    pending: frozenset[str] = field(default_factory=frozenset)
+
+    def problems(self, tool: str, args: dict[str, str]) -> list[str]:
+        """What is wrong with a call of ``tool`` with these arguments (raw values, quotes stripped)."""
+        if tool not in self.tools:
+            return [f"unknown tool {tool}"]
+        found = []
+        for key, value in args.items():
+            if key not in self.tools[tool]:
+                found.append(f"{tool} has no argument {key!r}")
+            elif (
+                tool == "zerops_workflow"
+                and key == "action"
+                and value not in self.actions
+                and not value.startswith("<")
+            ):
+                found.append(f"zerops_workflow has no action {value!r}")
+            elif (
+                tool == "zerops_workflow"
+                and key == "workflow"
+                and value not in self.workflows
+                and not value.startswith("<")
+            ):
+                found.append(f"zerops_workflow has no workflow {value!r}")
+        return found

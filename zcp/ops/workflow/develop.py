@@ -30,7 +30,10 @@ from zcp.state.models import DeployAttempt, RegistryEntry, ServiceMeta, VerifyAt
 from zcp.workflow.actions import INTENT_FILL
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from zcp.app import App
+    from zcp.ops.health import ServiceHealth
     from zcp.ops.workflow.live import LiveProject
     from zcp.state.store import StateStore
 
@@ -42,6 +45,7 @@ __all__ = [
     "auto_close_progress",
     "close_develop",
     "record_deploy_attempt",
+    "record_health",
     "record_verify_attempt",
     "start_develop",
     "work_session_state",
@@ -477,3 +481,32 @@ def close_for_iteration_cap(store: StateStore) -> bool:
 async def close_develop(app: App) -> WorkSession | None:
     """Close this process's work session; closing none is fine."""
     return await anyio.to_thread.run_sync(close_develop_sync, app.state)
+
+
+async def record_health(app: App, healths: Sequence[ServiceHealth]) -> WorkSessionState:
+    """Record ``zerops_verify`` results as verify attempts of the services in the session's scope.
+
+    A service passes when it is ``healthy``; otherwise the summary names its first failed check, and
+    the failure class is ``start`` when the service is not running, else ``verify``.
+    """
+    session = await anyio.to_thread.run_sync(app.state.work_session)
+    if session is None or session.closed:
+        return await anyio.to_thread.run_sync(work_session_state, app.state)
+    state: WorkSessionState | None = None
+    for health in healths:
+        if health.hostname not in session.services:
+            continue
+        failed = next((c for c in health.checks if c.status == "fail"), None)
+        passed = health.status == "healthy"
+        summary = "healthy" if passed or failed is None else f"{failed.name}: {failed.detail or 'failed'}"
+        failure = (
+            None
+            if passed
+            else ("start" if failed is not None and failed.name == "service_running" else "verify")
+        )
+        state = await record_verify_attempt(
+            app, health.hostname, passed=passed, summary=summary, failure_class=failure
+        )
+    if state is not None:
+        return state
+    return await anyio.to_thread.run_sync(work_session_state, app.state)
