@@ -52,3 +52,45 @@ async def bootstrap_classic(
     provisioned = await workflow(session, action="complete", step="provision")
     assert provisioned["status"] == "step-complete", provisioned
     return await workflow(session, action="complete", step="close")
+
+
+NODE_ZEROPS_YAML = """zerops:
+  - setup: dev
+    build:
+      base: nodejs@22
+      deployFiles: [.]
+    run:
+      base: nodejs@22
+      ports: [{port: 3000, httpSupport: true}]
+      start: zsc noop --silent
+  - setup: prod
+    build:
+      base: nodejs@22
+      buildCommands: [npm ci]
+      deployFiles: [.]
+    run:
+      base: nodejs@22
+      ports: [{port: 3000, httpSupport: true}]
+      start: node server.js
+"""
+
+
+def sandbox_deploy(
+    sandbox: SandboxHandle, hostname: str, *, setup: str = "dev", outcome: str = "success"
+) -> str:
+    """Deploy to a sandbox service as ``zcli push`` would and let the build finish; returns the app version id."""
+    from zcp.sandbox import builds
+
+    inner = sandbox.sandbox
+    with inner.lock:
+        service = next(s for s in inner.state.services.values() if s.name == hostname and not s.deleted)
+        grant = inner.state.grants[inner.token]
+        version, _ = builds.deploy(inner, grant, service, NODE_ZEROPS_YAML, setup, outcome=outcome)  # type: ignore[arg-type]
+    sandbox.advance(60)
+    return version.id
+
+
+async def bootstrapped_pair(session: ToolSession) -> None:
+    """Bootstrap the Node.js pair with PostgreSQL."""
+    closed = await bootstrap_classic(session, NODE_PAIR_PLAN)
+    assert closed["status"] == "finished", closed

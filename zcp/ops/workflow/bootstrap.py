@@ -90,6 +90,8 @@ __all__ = [
 STEPS: tuple[Literal["discover", "provision", "close"], ...] = ("discover", "provision", "close")
 _UP = frozenset({"RUNNING", "ACTIVE"})
 _STAGE_OK = frozenset({"NEW", "READY_TO_DEPLOY", "RUNNING", "ACTIVE"})
+#: An existing runtime is adopted as it is: stopped or never deployed is a state, not a failure.
+_EXISTING_OK = frozenset({"READY_TO_DEPLOY", "RUNNING", "ACTIVE", "STOPPED"})
 _NO_ENV_PREFIXES = ("shared-storage", "sharedstorage", "object-storage", "objectstorage")
 _STATUS = ToolCall.of("zerops_workflow", action="status")
 
@@ -553,7 +555,11 @@ async def provision(app: App, live: LiveProject, waiter: Waiter) -> ProvisionRep
         rt = target.runtime
         report.checks.append(
             _status_check(
-                f"{rt.devHostname}_status", rt.devHostname, services.get(rt.devHostname), _UP, rt.type
+                f"{rt.devHostname}_status",
+                rt.devHostname,
+                services.get(rt.devHostname),
+                _EXISTING_OK if rt.isExisting else _UP,
+                rt.type,
             )
         )
         if rt.stageHostname:
