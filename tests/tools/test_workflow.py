@@ -513,9 +513,7 @@ async def test_route_lists_the_entry_points_that_fit_the_project(
             st.booleans(),
             st.integers(-5, 10**30),
             st.text(max_size=20),
-            st.sampled_from(
-                list(ACTIONS) + ["bootstrap", "develop", "export", "cicd", "classic", "discover"]
-            ),
+            st.sampled_from([*ACTIONS, "bootstrap", "develop", "export", "cicd", "classic", "discover"]),
             st.lists(st.text(max_size=8), max_size=3),
             st.dictionaries(st.text(max_size=6), st.text(max_size=6), max_size=2),
         ),
