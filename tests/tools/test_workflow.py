@@ -305,7 +305,7 @@ async def test_hostnames_held_by_another_live_session_are_locked(
                 "targets": [
                     {"runtime": {"devHostname": "appdev", "type": "nodejs@22", "bootstrapMode": "dev"}}
                 ]
-            },  # type: ignore[arg-type]
+            },
         ),
     )
     other.write_session(session)
