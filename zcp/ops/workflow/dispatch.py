@@ -521,6 +521,8 @@ async def handle(app: App, req: WorkflowRequest, waiter: Waiter | None) -> Workf
                 f"action={action} does not take workflow",
                 suggestion="Drop workflow (only start and close take it).",
             )
+    if action == "reset":  # must work even when the state files are unreadable
+        return await _reset(app)
     live = await read_project(app)
     if action == "start":
         if workflow == "bootstrap":
@@ -557,26 +559,6 @@ async def handle(app: App, req: WorkflowRequest, waiter: Waiter | None) -> Workf
             data={"iteration": session.iteration, "cap": app.settings.max_iterations},
             report=await _report(app),
         )
-    if action == "reset":
-        result = await boot.reset(app, live.live_hostnames if live.services is not None else None)
-        data = {
-            "cleared": {
-                "bootstrapSessionId": result.session_id,
-                "incompleteMetas": list(result.incomplete_metas),
-                "orphanMetas": list(result.orphan_metas),
-                "quarantinedFiles": list(result.quarantined),
-                "workSession": result.work_session_closed,
-            },
-            "preserved": {"completeMetas": list(result.kept_metas)},
-        }
-        return WorkflowAnswer(
-            action,
-            None,
-            "reset",
-            "Workflow state of this process cleared.",
-            data=data,
-            report=await _report(app),
-        )
     if action == "resume":
         session_id = _need(req.sessionId, "sessionId", "resume", 'sessionId="<id>"')
         session = await boot.resume(app, session_id)
@@ -609,6 +591,31 @@ async def handle(app: App, req: WorkflowRequest, waiter: Waiter | None) -> Workf
         )
         return WorkflowAnswer(action, "develop", "closed", text, report=await _report(app))
     return await _delivery(app, live, req, action)
+
+
+async def _reset(app: App) -> WorkflowAnswer:
+    from zcp.ops.targets import project_services
+
+    live_hosts = {s.name for s in await project_services(app.platform)} if app.platform is not None else None
+    result = await boot.reset(app, live_hosts)
+    data = {
+        "cleared": {
+            "bootstrapSessionId": result.session_id,
+            "incompleteMetas": list(result.incomplete_metas),
+            "orphanMetas": list(result.orphan_metas),
+            "quarantinedFiles": list(result.quarantined),
+            "workSession": result.work_session_closed,
+        },
+        "preserved": {"completeMetas": list(result.kept_metas)},
+    }
+    return WorkflowAnswer(
+        "reset",
+        None,
+        "reset",
+        "Workflow state of this process cleared.",
+        data=data,
+        report=await _report(app),
+    )
 
 
 def _status_line(report: StatusReport) -> str:

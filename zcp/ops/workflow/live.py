@@ -16,7 +16,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-import anyio
 import anyio.to_thread
 
 from zcp.axes import (
@@ -31,6 +30,7 @@ from zcp.axes import (
     ServiceStatus,
     Step,
 )
+from zcp.ops.concurrency import gather
 from zcp.ops.targets import project_services
 from zcp.state.models import BootstrapSession, ServiceMeta, WorkSession
 from zcp.workflow.envelope import (
@@ -126,9 +126,7 @@ async def read_project(app: App) -> LiveProject:
         nonlocal state
         state = await anyio.to_thread.run_sync(read_files)
 
-    async with anyio.create_task_group() as group:
-        group.start_soon(read_services)
-        group.start_soon(read_state)
+    await gather(read_services, read_state)
     assert state is not None
     metas, work, bootstrap = state
     platform = app.platform
