@@ -62,6 +62,11 @@ class App:
         return self.platform
 
     @property
+    def in_container(self) -> bool:
+        """Whether zcp runs inside a Zerops service of the project (the connection's view when there is one)."""
+        return self.platform.runtime.in_container if self.platform is not None else self.settings.in_container
+
+    @property
     def mode(self) -> str:
         """``platform`` when connected to a Zerops project, else ``knowledge-only``."""
         return "platform" if self.platform is not None else "knowledge-only"

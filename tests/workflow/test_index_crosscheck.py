@@ -8,10 +8,10 @@ from typing import Any
 import pytest
 
 from tests.plugins.workflow import AtomFactory, EnvelopeFactory
+from tests.workflow.index_query import atom_ids_from_index
 from zcp.knowledge.corpus import Corpus, corpus_from_documents
 from zcp.knowledge.index import build_memory_index
 from zcp.workflow.atoms import AtomSet, compile_atoms
-from zcp.workflow.index_query import atom_ids_from_index
 from zcp.workflow.scenarios import Scenario
 from zcp.workflow.synthesis import synthesize
 

@@ -313,7 +313,7 @@ async def _complete(
         message = "Every planned service runs; step 3/3: close."
         if report.finished:
             message = "Every planned service already existed and runs: the adoption is finished."
-        if app.settings.in_container and not report.finished:
+        if app.in_container and not report.finished:
             message += " Dev services are not mounted yet: mount them with zerops_mount when you edit code."
         return WorkflowAnswer(
             "complete", "bootstrap", "step-complete", message, data=data, report=await _report(app)
@@ -398,9 +398,15 @@ async def _export(app: App, live: LiveProject, req: WorkflowRequest, action: str
     if answer.status is ExportStatus.SCOPE_PROMPT:
         services = [s for s in base.services if s.bootstrapped and not s.is_managed]
     elif answer.target is not None:
-        services = [s for s in base.services if s.hostname == answer.target]
-        if answer.variant is None and (svc := base.service(answer.target)) and svc.stage_hostname:
-            services += [s for s in base.services if s.hostname == svc.stage_hostname]
+        # A pair is shown whole, dev half first: it is the push source the next calls name.
+        target = base.service(answer.target)
+        partner = base.dev_partner(answer.target)
+        keep = {
+            answer.target,
+            target.stage_hostname if target else None,
+            partner.hostname if partner else None,
+        }
+        services = [s for s in base.services if s.hostname in keep]
     envelope = StateEnvelope(
         phase=Phase.EXPORT_ACTIVE,
         environment=base.environment,
@@ -737,7 +743,7 @@ async def _delivery(app: App, live: LiveProject, req: WorkflowRequest, action: s
                 integration,
                 service_id=target_service.service_id if target_service else None,
                 project_id=live.project.id,
-                in_container=app.settings.in_container,
+                in_container=app.in_container,
             )
         )
         data: dict[str, Any] = {
@@ -790,7 +796,7 @@ async def _delivery(app: App, live: LiveProject, req: WorkflowRequest, action: s
         )
     host = _need(req.targetService, "targetService", "adopt-local", 'targetService="app"')
     meta = await anyio.to_thread.run_sync(
-        lambda: delivery.adopt_local(store, live, host, in_container=app.settings.in_container)
+        lambda: delivery.adopt_local(store, live, host, in_container=app.in_container)
     )
     return WorkflowAnswer(
         action,

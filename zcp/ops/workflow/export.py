@@ -205,9 +205,7 @@ async def run_export(
         )
     settings = app.settings
     # The stage half has no tree of its own: its code comes from the dev half's source.
-    tree = source_tree(
-        settings.work_dir, settings.mount_root, meta.hostname, in_container=settings.in_container
-    )
+    tree = source_tree(settings.work_dir, settings.mount_root, meta.hostname, in_container=app.in_container)
     found = await anyio.to_thread.run_sync(tree.zerops_yaml)
     if found is None:
         return ExportAnswer(

@@ -132,7 +132,7 @@ async def read_project(app: App) -> LiveProject:
     platform = app.platform
     project = ProjectInfo(id=platform.project.id, name=platform.project.name) if platform else ProjectInfo()
     return LiveProject(
-        environment=Environment.CONTAINER if app.settings.in_container else Environment.LOCAL,
+        environment=Environment.CONTAINER if app.in_container else Environment.LOCAL,
         project=project,
         services=tuple(LiveService.of(s) for s in services) if services is not None else None,
         metas=metas,
