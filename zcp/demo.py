@@ -7,7 +7,9 @@ spawns ``zcp serve`` over STDIO exactly as an agent's host would — with ``ZCP_
 1. lists the tools and runs a few knowledge calls;
 2. discovers the sandbox project, reads a service's logs and the project's events;
 3. scales a service, printing the progress notifications as they arrive;
-4. verifies the service.
+4. verifies the service;
+5. bootstraps a new stack through ``zerops_workflow`` (route menu, plan, provision with progress,
+   close) and opens a develop session, printing the status block the agent reads.
 
 The sandbox runs on the wall clock with its processes sped up, so the whole session takes a few
 seconds. Any step that fails stops the demo with a message and exit code 1.
@@ -18,6 +20,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import tempfile
 import textwrap
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -90,6 +93,7 @@ async def _call(
     *,
     expect_error: bool = False,
     progress: bool = False,
+    max_lines: int = 24,
 ) -> Any:
     _banner(f"{tool} {json.dumps(args)}  — {label}")
 
@@ -97,7 +101,7 @@ async def _call(
         print(f"  ⋯ {message or done}", flush=True)
 
     result = await client.call_tool(tool, args, progress_callback=report if progress else None)
-    _show(result)
+    _show(result, max_lines)
     if bool(result.is_error) != expect_error:
         what = _text(result)[:300] if result.is_error else "it succeeded"
         raise DemoFailed(
@@ -143,12 +147,83 @@ async def _platform(client: Any) -> None:
         raise DemoFailed(f"zerops_verify says {host} is {status!r}, not healthy")
 
 
+#: The stack the demo bootstraps next to the sandbox's existing services (the database exists already).
+DEMO_PLAN: list[dict[str, Any]] = [
+    {
+        "runtime": {
+            "devHostname": "apidev",
+            "type": "python@3.12",
+            "bootstrapMode": "standard",
+            "stageHostname": "apistage",
+        },
+        "dependencies": [
+            {"hostname": "db", "type": "postgresql@16", "resolution": "EXISTS"},
+            {"hostname": "cache", "type": "valkey@7.2", "resolution": "CREATE"},
+        ],
+    }
+]
+
+
+def _data(result: Any) -> dict[str, Any]:
+    data: dict[str, Any] = result.structured_content or {}
+    return data
+
+
+async def _workflow(client: Any) -> None:
+    intent = "Python API with PostgreSQL and Valkey"
+    await _call(client, "zerops_workflow", {"action": "status"}, "where the project stands")
+    menu = await _call(
+        client,
+        "zerops_workflow",
+        {"action": "start", "workflow": "bootstrap", "intent": intent},
+        "the route menu",
+    )
+    routes = [o["route"] for o in _data(menu).get("data", {}).get("routeOptions", [])]
+    if "classic" not in routes:
+        raise DemoFailed(f"the route menu offers no classic route: {routes}")
+    commit: dict[str, Any] = {
+        "action": "start",
+        "workflow": "bootstrap",
+        "route": "classic",
+        "intent": intent,
+    }
+    await _call(client, "zerops_workflow", commit, "commit the classic route")
+    discover: dict[str, Any] = {"action": "complete", "step": "discover", "plan": DEMO_PLAN}
+    await _call(client, "zerops_workflow", discover, "submit the plan (db exists, the rest is new)")
+    provisioned = await _call(
+        client,
+        "zerops_workflow",
+        {"action": "complete", "step": "provision"},
+        "zcp writes the import YAML, creates the services and checks them",
+        progress=True,
+    )
+    if _data(provisioned).get("status") != "step-complete":
+        raise DemoFailed(
+            f"provision did not pass its checks: {json.dumps(_data(provisioned).get('data'))[:400]}"
+        )
+    await _call(client, "zerops_workflow", {"action": "complete", "step": "close"}, "record the services")
+    started = await _call(
+        client,
+        "zerops_workflow",
+        {"action": "start", "workflow": "develop", "intent": "add a /health endpoint", "scope": ["apidev"]},
+        "open a develop session (the stage half joins the scope)",
+        max_lines=40,
+    )
+    data = _data(started)
+    if data.get("phase") != "develop-active":
+        raise DemoFailed(f"the develop session did not open: {data.get('message')}")
+    primary = (data.get("nextActions") or [{}])[0]
+    print(f"\n  next call the agent is told to make: {primary.get('tool')} {json.dumps(primary.get('args'))}")
+
+
 async def run_demo() -> None:
     with demo_sandbox() as (url, token):
         print(
             f"sandbox: scenario 'standard' at {url} (processes run at {SANDBOX_TIME_SCALE:g}x their length)"
         )
+        state = tempfile.mkdtemp(prefix="zcp-demo-state-")
         platform_env = {
+            "ZCP_STATE_DIR": state,
             "ZCP_API_HOST": url,
             "ZCP_API_KEY": token,
             "ZCP_READ_ONLY": "0",
@@ -180,6 +255,7 @@ async def run_demo() -> None:
             print("  …")
 
             await _platform(client)
+            await _workflow(client)
 
 
 def _root_cause(error: BaseException) -> BaseException:

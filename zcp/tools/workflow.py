@@ -73,13 +73,57 @@ class WorkflowResult(ToolOutput):
     def to_text(self) -> str:
         parts = [self.message]
         if self.data:
-            parts.append("```json\n" + json.dumps(self.data, indent=2, ensure_ascii=False) + "\n```")
+            parts += render_data(self.data)
         if self.guidance:
             parts.append(self.guidance.rstrip("\n"))
         if self.next_actions and (self.guidance is None or "\nNext:" not in self.guidance):
             lines = ["Next:"] + [f"  - {a.label} — {_command(a)}" for a in self.next_actions]
             parts.append("\n".join(lines))
         return "\n\n".join(parts) + "\n"
+
+
+def render_data(data: dict[str, Any]) -> list[str]:
+    """The answer's data as text: checks and route options as lines, YAML as YAML, the rest as JSON."""
+    rest = dict(data)
+    parts: list[str] = []
+    options = rest.pop("routeOptions", None)
+    if options:
+        lines = ["Routes:"]
+        for i, option in enumerate(options, 1):
+            name = option["route"] + (f" {option['recipeSlug']}" if option.get("recipeSlug") else "")
+            fit = f" [{option['fit']}]" if option.get("fit") else ""
+            lines.append(f"  {i}. {name}{fit} — {option['why']}")
+        parts.append("\n".join(lines))
+    checks = rest.pop("checks", None)
+    if checks:
+        marks = {"pass": "ok  ", "fail": "FAIL", "skip": "skip"}
+        lines = ["Checks:"]
+        for check in checks:
+            line = f"  {marks.get(check['status'], check['status'])} {check['name']}"
+            if check.get("detail"):
+                line += f": {check['detail']}"
+            if check.get("recovery"):
+                recovery = check["recovery"]
+                line += (
+                    f" → {_command(CallOut(label='', tool=recovery['tool'], args=recovery.get('args', {})))}"
+                )
+            lines.append(line)
+        parts.append("\n".join(lines))
+    env_vars = rest.pop("discoveredEnvVars", None)
+    if env_vars:
+        parts.append(
+            "Env var names:\n" + "\n".join(f"  {h}: {', '.join(keys)}" for h, keys in env_vars.items())
+        )
+    for key in ("importYaml",):
+        text = rest.pop(key, None)
+        if text:
+            parts.append(f"{key}:\n```yaml\n{text.rstrip()}\n```")
+    workflow_file = rest.pop("workflowFile", None)
+    if workflow_file:
+        parts.append(f"Write {workflow_file['path']}:\n```yaml\n{workflow_file['content'].rstrip()}\n```")
+    if rest:
+        parts.append("```json\n" + json.dumps(rest, indent=2, ensure_ascii=False) + "\n```")
+    return parts
 
 
 def _command(call: CallOut) -> str:

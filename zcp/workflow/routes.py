@@ -72,6 +72,26 @@ _GROUPS: tuple[frozenset[str], ...] = (
     frozenset({"object-storage"}),
 )
 _SYNONYMS = {"node": "nodejs", "node.js": "nodejs", "golang": "go", "net": "dotnet", ".net": "dotnet"}
+#: Words that name a language or runtime; a recipe on another one contradicts the request.
+_RUNTIME_WORDS = frozenset(
+    {
+        "nodejs",
+        "javascript",
+        "typescript",
+        "python",
+        "php",
+        "go",
+        "java",
+        "dotnet",
+        "csharp",
+        "rust",
+        "ruby",
+        "bun",
+        "deno",
+        "elixir",
+        "gleam",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -150,7 +170,15 @@ def score_recipe(intent: str, recipe: RecipeCard) -> float:
 
 
 def _fit(intent: str, recipe: RecipeCard) -> tuple[bool, tuple[str, ...], tuple[str, ...]]:
-    """``(contradicted, missing, extras)`` between the wanted and the recipe's managed families."""
+    """``(contradicted, missing, extras)`` between the wanted and the recipe's stack.
+
+    Asking for one language and getting a recipe on another is a contradiction too.
+    """
+    words = {_SYNONYMS.get(t, t) for t in _tokens(intent)}
+    languages = words & _RUNTIME_WORDS
+    offered = {recipe.runtime.split("@", 1)[0], *(lang.lower() for lang in recipe.languages)}
+    if languages and not languages & offered:
+        return True, (), ()
     wanted = {f for t in _tokens(intent) if (f := _family(t))}
     have = {f for s in recipe.services if (f := _family(s))}
     contradicted = any(w not in have and bool(_group(w) & have) for w in wanted)
