@@ -262,7 +262,11 @@ class ZcpTool(Tool):
             raise AuthRequired(
                 f"{self.name} needs access to the Zerops API, but no credentials are configured",
                 suggestion=(
-                    "Set ZCP_API_KEY to a Zerops personal access token (or log in with `zcli login`) and restart "
-                    "zcp; to try zcp without an account, run `zcp sandbox serve` and use the env vars it prints."
+                    "An MCP host does not pass your shell's variables to zcp: put the Zerops personal access "
+                    "token in the `env` of zcp's entry in the client config, e.g. .mcp.json "
+                    '{"mcpServers": {"zcp": {"command": "zcp", "args": ["serve"], '
+                    '"env": {"ZCP_API_KEY": "<token>"}}}} (keep that file out of git), or run `zcli login` '
+                    "on this machine; then restart zcp. To try zcp without an account, run "
+                    "`zcp sandbox serve` and put the variables it prints in that `env`."
                 ),
             )
