@@ -36,6 +36,11 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
         help="instructions for zcp running inside the Zerops project",
     )
     parser.add_argument(
+        "--allow-destructive",
+        action="store_true",
+        help="also pre-approve the tools that can destroy data (zerops_delete, zerops_import, zerops_env)",
+    )
+    parser.add_argument(
         "--dir", type=Path, default=None, help="the project folder (default: the current one)"
     )
     parser.set_defaults(handler=_init)
