@@ -20,6 +20,7 @@ from zcp.errors import ZcpError
 COMMANDS: dict[str, str] = {
     "serve": "zcp.server.cli",
     "init": "zcp.setup.cli",
+    "doctor": "zcp.doctor.cli",
     "knowledge": "zcp.knowledge.cli",
     "index": "zcp.knowledge.cli",
     "corpus": "zcp.knowledge.cli",
