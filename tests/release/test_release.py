@@ -136,3 +136,13 @@ def test_a_dirty_tree_is_refused(tmp_path: Path) -> None:
     done = _release(clone, "minor", "--check", "true")
     assert done.returncode == 1 and "uncommitted changes" in done.stderr and "README.md" in done.stderr
     assert _tags(clone) == []
+
+
+def test_zcp_version_prints_the_one_version() -> None:
+    import importlib.metadata
+
+    done = subprocess.run(
+        [sys.executable, "-m", "zcp", "--version"], capture_output=True, text=True, check=True
+    )
+    assert done.stdout.strip() == f"zcp {__version__}"
+    assert importlib.metadata.version("zcp") == __version__
