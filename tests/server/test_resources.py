@@ -34,7 +34,9 @@ async def test_resources_list_pages_through_what_a_user_would_open_and_no_atoms(
     resources, pages = await _all_pages(knowledge_client)
     uris = [str(r.uri) for r in resources]
     expected = [
-        d.uri for kind in LISTED_KINDS for d in sorted(real_store.corpus.of_kind(kind), key=lambda d: d.name)
+        d.uri
+        for kind in LISTED_KINDS
+        for d in sorted(real_store.corpus.of_kind(Kind(kind)), key=lambda d: d.name)
     ]
     assert uris == expected
     assert len(uris) == len(set(uris))

@@ -37,6 +37,7 @@ from zcp.app import App
 from zcp.server import sdk
 from zcp.server.completions import Completer
 from zcp.server.instructions import build_instructions
+from zcp.server.listing_cache import ToolListingCache
 from zcp.server.prompts import PROMPTS, PromptSpec, render_prompt
 from zcp.server.resources import InvalidCursor, read_document, resource_page, resource_template
 
@@ -53,9 +54,10 @@ class ZcpServer(MCPServer[Any]):
     or ``tools/call`` pays for that once.
     """
 
-    def __init__(self, app: App, **kwargs: Any) -> None:
+    def __init__(self, app: App, *, listing_cache: ToolListingCache | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.app = app
+        self._listing_cache = listing_cache
         self._tools: dict[str, Any] | None = None
         self._tools_lock = threading.Lock()
         #: The level the client asked for with ``logging/setLevel`` (zcp logs to stderr, never to the client).
@@ -84,7 +86,12 @@ class ZcpServer(MCPServer[Any]):
         return None if tool is None else dict(tool.parameters)
 
     async def list_tools(self) -> list[MCPTool]:
-        return [
+        cache = self._listing_cache
+        if cache is not None and self._tools is None:
+            cached = cache.load()
+            if cached is not None:
+                return cached  # the tools themselves are built for the first call
+        listing = [
             MCPTool(
                 name=tool.name,
                 title=tool.title,
@@ -97,6 +104,10 @@ class ZcpServer(MCPServer[Any]):
             )
             for tool in self.tools().values()
         ]
+        if cache is not None:
+            cache.store(listing)
+            self._listing_cache = None  # stored once per process
+        return listing
 
     async def call_tool(self, name: str, arguments: dict[str, Any], context: Any = None) -> Any:
         tools = self.tools()
@@ -200,10 +211,16 @@ def _register_prompt(server: ZcpServer, spec: PromptSpec) -> None:
     )
 
 
-def build_server(app: App, *, working_dir: Path | None = None) -> ZcpServer:
-    """The MCP server for ``app`` (nothing is loaded until a tool or resource asks for it)."""
+def build_server(
+    app: App, *, working_dir: Path | None = None, listing_cache: ToolListingCache | None = None
+) -> ZcpServer:
+    """The MCP server for ``app`` (nothing is loaded until a tool or resource asks for it).
+
+    ``listing_cache`` lets ``tools/list`` be answered from disk (``zcp serve`` passes one).
+    """
     server = ZcpServer(
         app,
+        listing_cache=listing_cache,
         name="zcp",
         title="Zerops Control Plane",
         version=__version__,

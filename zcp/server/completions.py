@@ -22,7 +22,6 @@ from mcp.types import (
     ResourceTemplateReference,
 )
 
-from zcp.knowledge.documents import Kind
 from zcp.server.prompts import find_prompt
 from zcp.server.resources import RESOURCE_TEMPLATE
 
@@ -81,6 +80,8 @@ class Completer:
 
     async def _template(self, argument: CompletionArgument, resolved: dict[str, str]) -> Completion:
         if argument.name == "kind":
+            from zcp.knowledge.documents import Kind
+
             return matching([k.value for k in Kind], argument.value)
         if argument.name != "name":
             return EMPTY
@@ -96,6 +97,8 @@ class Completer:
         return await anyio.to_thread.run_sync(self.app.knowledge)
 
     async def _recipe_names(self) -> list[str]:
+        from zcp.knowledge.documents import Kind
+
         store = await self._store()
         return [d.name for d in store.corpus.of_kind(Kind.RECIPE)]
 

@@ -15,8 +15,6 @@ from typing import TYPE_CHECKING
 
 from mcp.types import Annotations, Resource, ResourceTemplate
 
-from zcp.knowledge.documents import Kind
-
 if TYPE_CHECKING:
     from zcp.knowledge.documents import Document
     from zcp.knowledge.store import KnowledgeStore
@@ -34,8 +32,8 @@ __all__ = [
 ]
 
 RESOURCE_TEMPLATE = "zerops://{kind}/{name}"
-#: Kinds listed by ``resources/list``, in listing order.
-LISTED_KINDS: tuple[Kind, ...] = (Kind.THEME, Kind.GUIDE, Kind.RECIPE, Kind.BASE)
+#: Kinds listed by ``resources/list`` (folder names of :class:`~zcp.knowledge.documents.Kind`), in order.
+LISTED_KINDS: tuple[str, ...] = ("themes", "guides", "recipes", "bases")
 PAGE_SIZE = 50
 _CURSOR_PREFIX = "zcp-resources:"
 
@@ -66,9 +64,11 @@ def resource_template() -> ResourceTemplate:
 
 def listed_documents(store: KnowledgeStore) -> list[Document]:
     """The documents ``resources/list`` shows, in a stable order (kind, then name)."""
+    from zcp.knowledge.documents import Kind
+
     documents: list[Document] = []
     for kind in LISTED_KINDS:
-        documents.extend(sorted(store.corpus.of_kind(kind), key=lambda d: d.name))
+        documents.extend(sorted(store.corpus.of_kind(Kind(kind)), key=lambda d: d.name))
     return documents
 
 

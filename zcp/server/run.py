@@ -53,8 +53,10 @@ async def serve_async(settings: Settings, http: HttpOptions | None = None) -> No
     async with connect(settings) as platform:
         app = App(settings, platform=platform)
         from zcp.server.app import build_server
+        from zcp.server.listing_cache import ToolListingCache
 
-        server = build_server(app)
+        variant = {"container": settings.in_container, "read_only": settings.read_only, "platform": app.mode}
+        server = build_server(app, listing_cache=ToolListingCache(settings.user_cache_dir / "tools", variant))
         if platform is not None:
             log.info("managing project %s (%s)", platform.project.name, platform.project.id)
         if http is None:
