@@ -7,7 +7,10 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 UV     := $(shell command -v uv 2>/dev/null)
 
-.PHONY: run test lint bench snapshots index serve sandbox sync clean help
+# Test workers (pytest-xdist); 2 matches the CI machine. TEST_WORKERS=0 runs in one process.
+TEST_WORKERS ?= 2
+
+.PHONY: run test lint bench snapshots index serve sandbox sync clean help release release-patch
 
 help:
 	@echo "make run        start a demo MCP client session against 'zcp serve' (builds the index if needed)"
@@ -18,6 +21,8 @@ help:
 	@echo "make index      (re)build the knowledge index"
 	@echo "make sandbox    run the local Zerops API emulator"
 	@echo "make sync       pull zeropsio/docs into the corpus"
+	@echo "make release    cut a minor release (lint, tests, bump, build, check the wheel, tag)"
+	@echo "make release-patch  the same for a patch release"
 
 $(STAMP): pyproject.toml
 ifdef UV
@@ -35,7 +40,7 @@ run: $(STAMP)
 	$(BIN)/python -m zcp.demo
 
 test: $(STAMP)
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check zcp tests
@@ -46,7 +51,7 @@ bench: $(STAMP)
 	$(BIN)/python -m tests.bench
 
 snapshots: $(STAMP)
-	$(BIN)/python -m pytest -q --snapshot-update tests
+	$(BIN)/python -m pytest -q -n 0 --snapshot-update tests
 	@git --no-pager diff --stat -- snapshots/ || true
 	@git --no-pager diff -- snapshots/ || true
 	@echo "Review every change above as a reader would before committing it."
@@ -62,6 +67,12 @@ sandbox: $(STAMP)
 
 sync: $(STAMP)
 	$(BIN)/zcp sync pull
+
+release: $(STAMP)
+	$(BIN)/python -m zcp.release minor
+
+release-patch: $(STAMP)
+	$(BIN)/python -m zcp.release patch
 
 clean:
 	rm -rf $(VENV) index build dist .mypy_cache .ruff_cache .hypothesis

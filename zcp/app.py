@@ -26,8 +26,12 @@ if TYPE_CHECKING:
 
 #: What a platform tool says when zcp has no credentials (an MCP host passes no shell environment).
 AUTH_SUGGESTION = (
-    "Set ZCP_API_KEY to a Zerops personal access token (or log in with `zcli login`) and restart "
-    "zcp; to try zcp without an account, run `zcp sandbox serve` and use the env vars it prints."
+    "An MCP host does not pass your shell's variables to zcp: put the Zerops personal access "
+    "token in the `env` of zcp's entry in the client config, e.g. .mcp.json "
+    '{"mcpServers": {"zcp": {"command": "zcp", "args": ["serve"], '
+    '"env": {"ZCP_API_KEY": "<token>"}}}} (keep that file out of git), or run `zcli login` '
+    "on this machine; then restart zcp. To try zcp without an account, run "
+    "`zcp sandbox serve` and put the variables it prints in that `env`."
 )
 
 

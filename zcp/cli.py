@@ -19,6 +19,8 @@ from zcp.errors import ZcpError
 #: Command name → module exposing ``register(subparsers)``; order is the order of ``zcp --help``.
 COMMANDS: dict[str, str] = {
     "serve": "zcp.server.cli",
+    "init": "zcp.setup.cli",
+    "doctor": "zcp.doctor.cli",
     "knowledge": "zcp.knowledge.cli",
     "index": "zcp.knowledge.cli",
     "corpus": "zcp.knowledge.cli",

@@ -66,6 +66,8 @@ class Settings:
     service_id: str | None = None
     self_hostname: str | None = None
     container_project_id: str | None = None
+    # HTTP transport (`zcp serve --http`): the bearer token clients must send
+    http_token: str | None = field(default=None, repr=False)
     # GitHub (docs sync)
     github_token: str | None = field(default=None, repr=False)
     github_api_url: str = "https://api.github.com"
@@ -170,6 +172,8 @@ def load_settings(env: Mapping[str, str] | None = None, *, cwd: Path | None = No
     github_token = get("GH_TOKEN") or get("GITHUB_TOKEN")
     register_secret(api_key)
     register_secret(github_token)
+    http_token = get("ZCP_HTTP_TOKEN")
+    register_secret(http_token)
 
     state_dir = _path(get("ZCP_STATE_DIR")) or base / ".zcp" / "state"
     poll_interval = _parse_float("ZCP_POLL_INTERVAL", get("ZCP_POLL_INTERVAL") or "2", minimum=0.001)
@@ -204,6 +208,7 @@ def load_settings(env: Mapping[str, str] | None = None, *, cwd: Path | None = No
         service_id=get("serviceId"),
         self_hostname=get("hostname") if get("serviceId") else None,
         container_project_id=get("projectId") if get("serviceId") else None,
+        http_token=http_token,
         github_token=github_token,
         github_api_url=(get("ZCP_GITHUB_API_URL") or "https://api.github.com").rstrip("/"),
         schema_cache_dir=_path(get("ZCP_SCHEMA_CACHE_DIR")),

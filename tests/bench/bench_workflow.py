@@ -10,7 +10,7 @@ from tests.bench import Report, percentile, time_calls
 from zcp.workflow.atoms import load_atoms
 from zcp.workflow.plan import build_plan
 from zcp.workflow.render import render_status
-from zcp.workflow.scenarios import load_scenarios
+from zcp.workflow.scenario_files import load_scenarios
 from zcp.workflow.synthesis import synthesize
 
 REPO = Path(__file__).resolve().parents[2]

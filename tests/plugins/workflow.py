@@ -14,7 +14,8 @@ from zcp.knowledge.documents import Document, Kind
 from zcp.knowledge.parsing import parse_document
 from zcp.workflow.atoms import AtomSet, compile_atoms
 from zcp.workflow.envelope import StateEnvelope, envelope_from_mapping
-from zcp.workflow.scenarios import Scenario, load_scenarios
+from zcp.workflow.scenario_files import load_scenarios
+from zcp.workflow.scenarios import Scenario
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 CORPUS_DIR = REPO_ROOT / "corpus"

@@ -50,7 +50,7 @@ async def test_good_credentials_start_the_server_in_platform_mode(
     async with Client(params, mode="legacy", read_timeout_seconds=30) as client:
         assert client.instructions is not None
         assert "Knowledge-only" not in client.instructions
-        assert "zerops_discover" in client.instructions
+        assert "Managing the Zerops project `demo`" in client.instructions
 
 
 @pytest.mark.sandbox(seed="standard")

@@ -181,7 +181,9 @@ RECIPES = [
 
 
 def test_recipes_score_by_name_then_framework_then_language() -> None:
-    framework = RecipeCard("pyweb", "Py", "a python web app", "python@3.12", frameworks=("django",), languages=("python",))
+    framework = RecipeCard(
+        "pyweb", "Py", "a python web app", "python@3.12", frameworks=("django",), languages=("python",)
+    )
     assert score_recipe("django", RECIPES[0]) == 1.0
     assert score_recipe("a django site", framework) == 0.95
     assert score_recipe("a python thing", framework) == 0.85

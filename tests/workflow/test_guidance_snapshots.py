@@ -111,7 +111,7 @@ def test_equal_envelopes_give_identical_bytes_in_any_process(
         "from zcp.knowledge.corpus import load_corpus\n"
         "from zcp.workflow.atoms import compile_atoms\n"
         "from zcp.workflow.pipeline import status_report\n"
-        "from zcp.workflow.scenarios import load_scenarios\n"
+        "from zcp.workflow.scenario_files import load_scenarios\n"
         "atoms = compile_atoms(load_corpus(CORPUS_DIR), strict=True)\n"
         "by_name = {s.name: s for s in load_scenarios(SCENARIO_DIR)}\n"
         "texts = [snapshot_text(by_name[n], status_report(by_name[n].envelope, atoms)) for n in SCENARIO_NAMES]\n"

@@ -1,114 +1,233 @@
-"""Build the MCP server: tools from the registry, document resources, instructions."""
+"""Build the MCP server: tools from the registry, knowledge resources, prompts, completions.
+
+:class:`ZcpServer` extends the SDK's :class:`~mcp.server.mcpserver.MCPServer` through its public
+methods (``list_tools``, ``call_tool``, ``list_resource_templates``, ``read_resource``,
+``add_prompt``, ``completion``). The three hooks ``MCPServer`` does not expose — a paginated
+``resources/list``, ``logging/setLevel`` and the tool-schema lookup of the HTTP transport — are
+registered on the low-level server through :mod:`zcp.server.sdk`, the only module that touches the
+SDK's private surface.
+"""
 
 from __future__ import annotations
 
+import difflib
 import logging
 import threading
+from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
+from mcp.server.lowlevel.helper_types import ReadResourceContents
 from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ResourceNotFoundError
-from mcp.types import Resource
+from mcp.server.mcpserver.prompts.base import Prompt, PromptArgument
+from mcp.shared.exceptions import MCPError
+from mcp.types import (
+    INVALID_PARAMS,
+    EmptyResult,
+    ListResourcesResult,
+    PaginatedRequestParams,
+    ResourceTemplate,
+    SetLevelRequestParams,
+)
+from mcp.types import Tool as MCPTool
 
 from zcp import __version__
 from zcp.app import App
+from zcp.server import sdk
+from zcp.server.completions import Completer
 from zcp.server.instructions import build_instructions
-from zcp.tools import tool_factories
+from zcp.server.listing_cache import ToolListingCache
+from zcp.server.prompts import PROMPTS, PromptSpec, render_prompt
+from zcp.server.resources import InvalidCursor, read_document, resource_page, resource_template
 
 log = logging.getLogger(__name__)
 
-RESOURCE_TEMPLATE = "zerops://{kind}/{name}"
+__all__ = ["ZcpServer", "build_server"]
 
 
 class ZcpServer(MCPServer[Any]):
-    """MCPServer that builds its tools and resource list on first use, not at start-up.
+    """MCPServer that builds its tools on first use and serves the knowledge base as resources.
 
-    ``initialize`` needs neither, so it is answered before any tool module (the platform client,
-    pydantic wire models, schema generation for every tool) is imported or built; the first
-    ``tools/list`` or ``tools/call`` pays for that once.
+    ``initialize`` needs no tool, so it is answered before any tool module (the platform client,
+    pydantic wire models, schema generation for every tool) is imported; the first ``tools/list``
+    or ``tools/call`` pays for that once.
     """
 
-    def __init__(self, app: App, **kwargs: Any) -> None:
+    def __init__(self, app: App, *, listing_cache: ToolListingCache | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.app = app
-        self._tools_ready = False
+        self._listing_cache = listing_cache
+        self._tools: dict[str, Any] | None = None
         self._tools_lock = threading.Lock()
+        #: The level the client asked for with ``logging/setLevel`` (zcp logs to stderr, never to the client).
+        self.client_log_level: str | None = None
+        inner = sdk.lowlevel(self)
+        inner.get_tool_input_schema = self._tool_schema
+        inner.add_request_handler("resources/list", PaginatedRequestParams, self._list_resources_page)
+        inner.add_request_handler("logging/setLevel", SetLevelRequestParams, self._set_logging_level)
 
-    def _ensure_tools(self) -> None:
-        if self._tools_ready:
-            return
-        with self._tools_lock:
-            if self._tools_ready:
-                return
-            from mcp.server.mcpserver.tools.tool_manager import ToolManager
+    # --- tools -----------------------------------------------------------------------------------
 
-            from zcp.tools.base import ZcpTool
+    def tools(self) -> dict[str, Any]:
+        """The registered :class:`~zcp.tools.base.ZcpTool` objects by name, built on first use."""
+        if self._tools is None:
+            with self._tools_lock:
+                if self._tools is None:
+                    from zcp.tools import tool_factories
+                    from zcp.tools.base import ZcpTool
 
-            tools = [ZcpTool.create(factory(self.app), self.app) for factory in tool_factories()]
-            # MCPServer only takes ready Tool objects at construction; swap in a manager holding ours.
-            self._tool_manager = ToolManager(tools=list(tools))
-            self._tools_ready = True
+                    built = [ZcpTool.create(factory(self.app), self.app) for factory in tool_factories()]
+                    self._tools = {tool.name: tool for tool in built}
+        return self._tools
 
-    async def list_tools(self) -> list[Any]:
-        self._ensure_tools()
-        return await super().list_tools()
+    def _tool_schema(self, name: str) -> dict[str, Any] | None:
+        tool = self.tools().get(name)
+        return None if tool is None else dict(tool.parameters)
+
+    async def list_tools(self) -> list[MCPTool]:
+        cache = self._listing_cache
+        if cache is not None and self._tools is None:
+            cached = cache.load()
+            if cached is not None:
+                return cached  # the tools themselves are built for the first call
+        listing = [
+            MCPTool(
+                name=tool.name,
+                title=tool.title,
+                description=tool.description,
+                input_schema=tool.parameters,
+                output_schema=tool.output_schema,
+                annotations=tool.annotations,
+                icons=tool.icons,
+                _meta=tool.meta,
+            )
+            for tool in self.tools().values()
+        ]
+        if cache is not None:
+            cache.store(listing)
+            self._listing_cache = None  # stored once per process
+        return listing
 
     async def call_tool(self, name: str, arguments: dict[str, Any], context: Any = None) -> Any:
-        self._ensure_tools()
-        return await super().call_tool(name, arguments, context)
+        tools = self.tools()
+        tool = tools.get(name)
+        if tool is None:
+            from zcp.errors import InvalidParameter
+            from zcp.tools.base import error_result
 
-    def _tool_input_schema(self, name: str) -> dict[str, Any] | None:
-        self._ensure_tools()
-        return super()._tool_input_schema(name)
+            close = difflib.get_close_matches(name, list(tools), n=1, cutoff=0.6)
+            hint = f"Did you mean {close[0]}? " if close else ""
+            return error_result(
+                InvalidParameter(
+                    f"unknown tool {name!r}",
+                    suggestion=f"{hint}zcp's tools: {', '.join(tools)}.",
+                    details={"tool": name},
+                )
+            )
+        if context is None:
+            from mcp.server.mcpserver import Context
 
-    async def list_resources(self) -> list[Resource]:
+            context = Context(mcp_server=self)
+        return await tool.run(arguments, context, convert_result=True)
+
+    # --- resources -------------------------------------------------------------------------------
+
+    async def _store(self) -> Any:
         import anyio.to_thread
 
-        store = await anyio.to_thread.run_sync(self.app.knowledge)
-        return [
-            Resource(
-                uri=doc.uri,
-                name=doc.uri.removeprefix("zerops://"),
-                title=doc.title,
-                description=doc.description,
-                mime_type="text/markdown",
-            )
-            for doc in store.corpus
-        ]
+        return await anyio.to_thread.run_sync(self.app.knowledge)
+
+    async def _list_resources_page(self, ctx: Any, params: PaginatedRequestParams) -> ListResourcesResult:
+        store = await self._store()
+        try:
+            page = resource_page(store, params.cursor)
+        except InvalidCursor:
+            raise MCPError(
+                code=INVALID_PARAMS,
+                message="invalid cursor: pass a nextCursor from an earlier resources/list answer",
+            ) from None
+        return ListResourcesResult(resources=page.resources, next_cursor=page.next_cursor)
+
+    async def list_resources(self) -> list[Any]:
+        """Every listed resource on one list (the wire answer is paginated)."""
+        store = await self._store()
+        cursor: str | None = None
+        resources: list[Any] = []
+        while True:
+            page = resource_page(store, cursor)
+            resources.extend(page.resources)
+            if page.next_cursor is None:
+                return resources
+            cursor = page.next_cursor
+
+    async def list_resource_templates(self) -> list[ResourceTemplate]:
+        return [resource_template()]
+
+    async def read_resource(self, uri: Any, context: Any = None) -> Iterable[ReadResourceContents]:
+        text_uri = str(uri)
+        if not text_uri.startswith("zerops://"):
+            raise ResourceNotFoundError(f"Unknown resource: {text_uri} (zcp serves zerops:// URIs)")
+        from zcp.errors import ZcpError
+
+        store = await self._store()
+        try:
+            markdown = read_document(store, text_uri)
+        except ZcpError as error:
+            detail = f"{error} ({error.suggestion})" if error.suggestion else str(error)
+            raise ResourceNotFoundError(detail) from None
+        return [ReadResourceContents(content=markdown, mime_type="text/markdown")]
+
+    # --- logging ---------------------------------------------------------------------------------
+
+    async def _set_logging_level(self, ctx: Any, params: SetLevelRequestParams) -> EmptyResult:
+        # zcp never sends log notifications (diagnostics go to stderr), so every level is honoured
+        # trivially; the request is accepted so clients that always send it keep working.
+        self.client_log_level = params.level
+        log.debug("client asked for log level %s (zcp logs to stderr only)", params.level)
+        return EmptyResult()
 
 
-def build_server(app: App) -> ZcpServer:
-    """The MCP server for ``app`` (nothing is loaded until a tool or resource asks for it)."""
+def _register_prompt(server: ZcpServer, spec: PromptSpec) -> None:
+    allowed = {a.name for a in spec.arguments}
+
+    async def render(**arguments: Any) -> str:
+        unknown = sorted(set(arguments) - allowed)
+        if unknown:
+            raise ValueError(f"unknown argument(s) for prompt {spec.name}: {', '.join(unknown)}")
+        return render_prompt(spec, {k: str(v) for k, v in arguments.items()})
+
+    server.add_prompt(
+        Prompt(
+            name=spec.name,
+            title=spec.title,
+            description=spec.description,
+            arguments=[
+                PromptArgument(name=a.name, description=a.description, required=a.required)
+                for a in spec.arguments
+            ],
+            fn=render,
+        )
+    )
+
+
+def build_server(
+    app: App, *, working_dir: Path | None = None, listing_cache: ToolListingCache | None = None
+) -> ZcpServer:
+    """The MCP server for ``app`` (nothing is loaded until a tool or resource asks for it).
+
+    ``listing_cache`` lets ``tools/list`` be answered from disk (``zcp serve`` passes one).
+    """
     server = ZcpServer(
         app,
+        listing_cache=listing_cache,
         name="zcp",
         title="Zerops Control Plane",
         version=__version__,
-        instructions=build_instructions(app),
+        instructions=build_instructions(app, working_dir=working_dir),
     )
-
-    @server.resource(
-        RESOURCE_TEMPLATE,
-        name="zerops-knowledge",
-        title="Zerops knowledge document",
-        description="A knowledge document or section (append #anchor) by its zerops:// URI.",
-        mime_type="text/markdown",
-    )
-    async def read_document(kind: str, name: str) -> str:
-        import anyio.to_thread
-
-        from zcp.errors import ZcpError
-
-        store = await anyio.to_thread.run_sync(app.knowledge)
-        try:
-            page = store.fetch(f"zerops://{kind}/{name}", 1)
-        except ZcpError as error:
-            raise ResourceNotFoundError(
-                f"{error} ({error.suggestion})" if error.suggestion else str(error)
-            ) from None
-        if page.pages == 1:
-            return str(page.markdown)
-        parts = [page.markdown] + [store.fetch(page.uri, n).markdown for n in range(2, page.pages + 1)]
-        return "".join(parts)
-
+    for spec in PROMPTS:
+        _register_prompt(server, spec)
+    completer = Completer(app)
+    server.completion()(completer.complete)  # type: ignore[no-untyped-call]  # the SDK decorator is untyped
     return server

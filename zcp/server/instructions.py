@@ -1,44 +1,57 @@
-"""The MCP ``instructions`` string: what this server is and how to start, in a few lines.
+"""The MCP ``instructions`` string: runtime facts only, one per line.
 
-Only facts known at start-up and true for the whole session go here (environment, mode); the
-detailed, state-aware guidance comes from the tools. Kept under 2 KB and deterministic.
+The agent's standing rules (how to route a request, which tool first, how to read errors) are
+static: ``zcp init`` writes them into ``AGENTS.md`` (:mod:`zcp.setup.agents`). What goes here is
+what only this process knows at start-up — where it runs, which project it manages, its mode,
+whether the standing instructions are missing — so the string stays small (under
+:data:`MAX_BYTES`) and deterministic. More facts (for example the workflow sessions this process
+has open) are appended as lines through ``extra_facts``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from pathlib import Path
+
 from zcp.app import App
 
+__all__ = ["MAX_BYTES", "build_instructions", "runtime_facts"]
 
-def build_instructions(app: App) -> str:
-    """Instructions for this process, derived from settings only (no network)."""
+MAX_BYTES = 2048
+
+
+def runtime_facts(app: App, *, working_dir: Path | None = None) -> list[str]:
+    """The facts of this process, one line each (settings and the platform connection; no network)."""
     settings = app.settings
-    where = (
-        f"inside the Zerops project (service `{settings.self_hostname}`)"
-        if settings.in_container
-        else "on a developer machine, next to the Zerops project"
-    )
-    lines = [
-        f"zcp controls one Zerops project (zerops.io PaaS). It runs {where}.",
-        "",
-        "- Ask `zerops_knowledge` before writing zerops.yaml or import YAML: query= to search, "
-        'runtime=/services= for a stack briefing, recipe= for a starter, scope="infrastructure" '
-        "for the platform reference, uri= to read a hit in full.",
-    ]
-    if app.platform is None:
-        lines.append(
-            "- Knowledge-only mode: no Zerops credentials are configured, so tools that touch the project "
-            "answer AUTH_REQUIRED with how to set a token (ZCP_API_KEY) or point zcp at the local sandbox."
+    if settings.in_container:
+        where = f"inside the Zerops project, in the service `{settings.self_hostname}`"
+    else:
+        where = "on a developer machine, outside the Zerops project"
+    facts = [f"zcp runs {where}."]
+    platform = app.platform
+    if platform is None:
+        facts.append(
+            "Knowledge-only mode: no Zerops credentials are configured, so the tools that touch the "
+            "project answer AUTH_REQUIRED saying how to add a token."
         )
     else:
-        lines.append("- Start with `zerops_discover` to see the project's services before changing anything.")
+        facts.append(f"Managing the Zerops project `{platform.project.name}` ({platform.project.id}).")
     if settings.read_only:
-        lines.append("- Read-only mode: tools that change the project refuse with READ_ONLY.")
-    if settings.state_dir.exists():  # only then is there workflow state to report (and to import for)
+        facts.append("Read-only mode: tools that change the project refuse with READ_ONLY.")
+    folder = working_dir if working_dir is not None else settings.work_dir
+    if not (folder / "AGENTS.md").is_file():
+        facts.append(
+            "There is no AGENTS.md in the working directory: zcp's standing instructions are missing; "
+            "`zcp init` writes them."
+        )
+    return facts
+
+
+def build_instructions(app: App, *, working_dir: Path | None = None, extra_facts: Sequence[str] = ()) -> str:
+    """The instructions for this process: :func:`runtime_facts` plus ``extra_facts``, one per line."""
+    lines = [*runtime_facts(app, working_dir=working_dir), *extra_facts]
+    if app.settings.state_dir.exists():  # only then is there workflow state to report (and to import for)
         from zcp.ops.workflow.boot import state_hint
 
         lines += state_hint(app.state)
-    lines.append(
-        "- Every tool error is JSON with code, error and suggestion; follow the suggestion (or `recovery`) "
-        "rather than guessing."
-    )
-    return "\n".join(lines)
+    return "\n".join(f"- {line}" for line in lines)

@@ -55,7 +55,7 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
         help="render workflow guidance for a scenario, an envelope file or axis values",
         description=(
             "Show the status block an agent would read. Pick the state by scenario name "
-            "(tests/workflow/scenarios/<name>.yaml), by an envelope file, or with axis flags."
+            "(`zcp preview --list`), by an envelope file, or with axis flags."
         ),
         epilog="Examples: zcp preview develop-first-deploy-dev-dynamic --explain | "
         "zcp preview --phase develop-active --mode standard --runtime dynamic | "
@@ -81,7 +81,11 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     parser.add_argument(
         "--corpus", type=Path, help="corpus folder (default: ZCP_CORPUS_DIR or the checkout's)"
     )
-    parser.add_argument("--scenarios", type=Path, help="scenario folder (default: tests/workflow/scenarios)")
+    parser.add_argument(
+        "--scenarios",
+        type=Path,
+        help="scenario folder (default: the checkout's tests/workflow/scenarios, else the installed copy)",
+    )
     parser.set_defaults(handler=_preview)
 
 
@@ -96,7 +100,7 @@ def _emit(text: str, *, plain: bool) -> None:
 
 
 def _preview(args: argparse.Namespace) -> int:
-    from zcp.errors import InvalidUsage
+    from zcp.errors import InvalidParameter, InvalidUsage
     from zcp.workflow.atoms import load_atoms
     from zcp.workflow.preview import (
         AxisFlags,
@@ -104,9 +108,10 @@ def _preview(args: argparse.Namespace) -> int:
         envelope_from_flags,
         explain,
         find_scenario,
+        names_a_file,
         preview_text,
     )
-    from zcp.workflow.scenarios import default_scenarios_dir, load_scenarios
+    from zcp.workflow.scenario_files import default_scenarios_dir, load_scenario_file, load_scenarios
 
     axis_values: dict[str, Any] = {}
     for dest, values in _AXIS_FLAGS.values():
@@ -140,6 +145,14 @@ def _preview(args: argparse.Namespace) -> int:
 
     if uses_flags:
         envelope = envelope_from_flags(AxisFlags(**{k: v for k, v in axis_values.items() if v is not None}))
+    elif names_a_file(args.target):
+        path = Path(args.target)
+        if not path.is_file():
+            raise InvalidParameter(
+                f"envelope file {args.target} does not exist",
+                suggestion="Pass a scenario name (`zcp preview --list`) or an existing YAML file.",
+            )
+        envelope = load_scenario_file(path).envelope
     else:
         envelope = find_scenario(args.target, scenarios).envelope
     if args.show_envelope:

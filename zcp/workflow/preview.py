@@ -10,7 +10,6 @@ from __future__ import annotations
 import difflib
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 from zcp.axes import (
     BuildIntegration,
@@ -32,9 +31,17 @@ from zcp.workflow.atoms import AtomSet
 from zcp.workflow.envelope import StateEnvelope, envelope_from_mapping
 from zcp.workflow.matching import EnvelopeView, explain_exclusion, matching_services
 from zcp.workflow.pipeline import status_report
-from zcp.workflow.scenarios import Scenario, load_scenario_file
+from zcp.workflow.scenarios import Scenario
 
-__all__ = ["AxisFlags", "atom_usage", "envelope_from_flags", "explain", "find_scenario", "preview_text"]
+__all__ = [
+    "AxisFlags",
+    "atom_usage",
+    "envelope_from_flags",
+    "explain",
+    "find_scenario",
+    "names_a_file",
+    "preview_text",
+]
 
 #: A representative service type per runtime class, for envelopes built from flags.
 _TYPE_FOR_RUNTIME = {
@@ -157,24 +164,20 @@ def _services_from_flags(flags: AxisFlags) -> list[dict[str, object]]:
     return services
 
 
+def names_a_file(target: str) -> bool:
+    """True when ``target`` is meant as an envelope file rather than a scenario name."""
+    return target.endswith((".yaml", ".yml", ".json")) or "/" in target
+
+
 def find_scenario(target: str, scenarios: Sequence[Scenario]) -> Scenario:
-    """A scenario by name, or an envelope file by path; unknown names suggest close ones."""
-    path = Path(target)
-    if target.endswith((".yaml", ".yml", ".json")) or "/" in target:
-        if not path.is_file():
-            raise InvalidParameter(
-                f"envelope file {target} does not exist",
-                suggestion="Pass a scenario name (`zcp preview --list`) or an existing YAML file.",
-            )
-        return load_scenario_file(path)
+    """A scenario by name; unknown names suggest close ones (files are loaded by the CLI)."""
     for scenario in scenarios:
         if scenario.name == target:
             return scenario
     if not scenarios:
         raise InvalidParameter(
             f"no scenario named {target!r}: no scenario folder was found",
-            suggestion="Scenarios live in a source checkout (tests/workflow/scenarios); pass --scenarios DIR "
-            "or an envelope file.",
+            suggestion="Pass --scenarios DIR (a checkout keeps them in tests/workflow/scenarios) or an envelope file.",
         )
     close = difflib.get_close_matches(target, [s.name for s in scenarios], n=3)
     hint = f"Did you mean {', '.join(close)}?" if close else "`zcp preview --list` shows every scenario."

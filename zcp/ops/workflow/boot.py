@@ -113,12 +113,12 @@ def state_hint(store: StateStore) -> list[str]:
         )
     if work is not None and not work.closed:
         lines.append(
-            f"- A develop session is open for {work.intent!r} on {', '.join(work.services)}: "
+            f"A develop session is open for {work.intent!r} on {', '.join(work.services)}: "
             'call `zerops_workflow action="status"` before anything else.'
         )
     elif work is not None:
         lines.append(
-            f"- The develop session for {work.intent!r} closed itself ({work.close_reason}): "
+            f"The develop session for {work.intent!r} closed itself ({work.close_reason}): "
             '`zerops_workflow action="status"` says what comes next.'
         )
     return lines

@@ -1,0 +1,1 @@
+"""First-run set-up of a project folder: ``zcp init`` and the standing instructions it writes."""
