@@ -33,6 +33,13 @@ turns the exception into the error wire format (see :meth:`ZcpError.to_wire`)::
     │   ├── NetworkError                    NETWORK_ERROR
     │   └── ProcessAlreadyTerminal          PROCESS_ALREADY_TERMINAL
     ├── ReadOnlyMode                        READ_ONLY
+    ├── PrerequisiteMissing                 PREREQUISITE_MISSING
+    ├── DeployFailed                        DEPLOY_FAILED
+    │   └── SshDeployFailed                 SSH_DEPLOY_FAILED
+    ├── SshError                            SSH_FAILED
+    │   └── HostKeyRejected                 HOST_KEY_REJECTED
+    ├── MountFailed                         MOUNT_FAILED
+    ├── UnmountFailed                       UNMOUNT_FAILED
     ├── NotImplementedFeature               NOT_IMPLEMENTED
     ├── CorpusError                         CORPUS_INVALID
     ├── IndexUnavailable                    INDEX_UNAVAILABLE
@@ -62,7 +69,9 @@ __all__ = [
     "ConfigError",
     "ConfirmationRequired",
     "CorpusError",
+    "DeployFailed",
     "DocumentNotFound",
+    "HostKeyRejected",
     "ImportHasProject",
     "IndexUnavailable",
     "InputError",
@@ -73,20 +82,25 @@ __all__ = [
     "InvalidScaling",
     "InvalidUsage",
     "InvalidZeropsYaml",
+    "MountFailed",
     "NetworkError",
     "NotFoundError",
     "NotImplementedFeature",
     "PermissionDenied",
     "PlatformError",
+    "PrerequisiteMissing",
     "ProcessAlreadyTerminal",
     "ProcessNotFound",
     "ReadOnlyMode",
     "Recovery",
     "SelfServiceBlocked",
     "ServiceNotFound",
+    "SshDeployFailed",
+    "SshError",
     "SyncError",
     "TokenMultiProject",
     "TokenNoProject",
+    "UnmountFailed",
     "UpstreamMoved",
     "ZcpError",
     "all_error_classes",
@@ -373,6 +387,51 @@ class ConfigError(ZcpError):
     """A setting (env var, flag or config file) is malformed; raised at start-up."""
 
     code = "CONFIG_INVALID"
+
+
+# --- deploys, SSH and mounts ------------------------------------------------------------------
+
+
+class PrerequisiteMissing(ZcpError):
+    """Something the call needs is not there: a program (zcli, sshfs, git), a commit, a configuration."""
+
+    code = "PREREQUISITE_MISSING"
+
+
+class DeployFailed(ZcpError):
+    """Pushing code failed before the build started (archive, upload, build-and-deploy, zcli push)."""
+
+    code = "DEPLOY_FAILED"
+
+
+class SshDeployFailed(DeployFailed):
+    """``zcli push`` run over SSH on the source service failed; the full output is in ``diagnostic``."""
+
+    code = "SSH_DEPLOY_FAILED"
+
+
+class SshError(ZcpError):
+    """A service could not be reached over SSH (refused, unreachable, authentication, no such service)."""
+
+    code = "SSH_FAILED"
+
+
+class HostKeyRejected(SshError):
+    """The service's SSH host key is not the pinned one (or none is pinned): zcp refused to connect."""
+
+    code = "HOST_KEY_REJECTED"
+
+
+class MountFailed(ZcpError):
+    """A service's files could not be mounted (sshfs failed, the mount is not writable, a stale mount)."""
+
+    code = "MOUNT_FAILED"
+
+
+class UnmountFailed(ZcpError):
+    """A mount could not be removed."""
+
+    code = "UNMOUNT_FAILED"
 
 
 def all_error_classes() -> list[type[ZcpError]]:
