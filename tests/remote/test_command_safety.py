@@ -206,11 +206,21 @@ def test_hostile_values_reach_their_argument_verbatim_and_run_nothing_else(
         with pytest.raises(InvalidParameter):
             case.build(hostile)
         return
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # refused by quote(); see the poison test below
+        with pytest.raises(InvalidParameter):
+            case.build(hostile)
+        return
     _check(lambda v: case.build(_value(case.kind, v)), text, tmp_path)
 
 
 @settings(max_examples=25, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(text=hostile_text.filter(lambda t: "/" not in t and t not in (".", "..") and len(t.encode()) < 200))
+@given(
+    text=hostile_text.filter(
+        lambda t: "/" not in t and t not in (".", "..") and len(t.encode("utf-8", "surrogatepass")) < 200
+    ).filter(lambda t: not any(0xD800 <= ord(ch) <= 0xDFFF for ch in t))
+)
 def test_a_hostile_log_file_name_is_the_file_that_gets_written(text: str, tmp_path: Path) -> None:
     expected = _run(_start_logging_to(str(tmp_path / MARKER)), tmp_path)
     actual = _run(_start_logging_to(str(tmp_path / text)), tmp_path)
@@ -220,9 +230,10 @@ def test_a_hostile_log_file_name_is_the_file_that_gets_written(text: str, tmp_pa
 
 
 @pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])
-def test_a_nul_byte_is_refused_by_every_builder(case: Case) -> None:
+@pytest.mark.parametrize("poison", ["a\x00b", "a\udd00b"], ids=["nul", "lone-surrogate"])
+def test_a_nul_byte_or_broken_unicode_is_refused_by_every_builder(case: Case, poison: str) -> None:
     with pytest.raises(InvalidParameter):
-        case.build(_value(case.kind, "a\x00b"))
+        case.build(_value(case.kind, poison))
 
 
 def test_option_shaped_names_are_refused_rather_than_passed() -> None:

@@ -6,9 +6,13 @@ Two ways to choose what goes in, as zcli has them:
   (gitignore syntax, matched with ``pathspec``). ``.git`` is left out unless asked for — a deploy
   does not need the history, and a laptop's ``.git`` can be larger than the code (a choice: zcli's
   ``--no-git`` would upload it);
-* ``git``: the committed workspace, i.e. ``git archive HEAD`` — tracked files only, so ``.gitignore``
-  applies and uncommitted edits are not deployed — minus ``.deployignore``, plus ``.git/`` itself when
-  ``include_git`` (zcli ``-g``, used by self-deploys that keep working in the repository).
+* ``git``: the committed workspace, i.e. ``git archive HEAD`` (``git_ref="index"``: what is staged) —
+  tracked files only, so ``.gitignore`` applies and uncommitted edits are not deployed — minus
+  ``.deployignore``, plus ``.git/`` itself when ``include_git`` (zcli ``-g``, used by self-deploys that
+  keep working in the repository);
+* ``worktree`` (zcli's default ``--workspace-state all``): the files git would commit now — tracked
+  and untracked ones, edits included, ``.gitignore``d ones not — read from disk, minus
+  ``.deployignore``, plus ``.git/`` when ``include_git``.
 
 The archive streams: entries are read and compressed one at a time and written to a file object
 (:func:`write_archive`) or yielded in chunks (:func:`stream_archive`), so a 50 MB tree never sits in
@@ -42,7 +46,7 @@ if TYPE_CHECKING:
 
 DEPLOYIGNORE: Final = ".deployignore"
 CHUNK_SIZE: Final = 256 * 1024
-Source = Literal["files", "git"]
+Source = Literal["files", "git", "worktree"]
 
 
 @dataclass(frozen=True)
@@ -51,6 +55,7 @@ class ArchiveOptions:
 
     source: Source = "files"
     include_git: bool = False
+    git_ref: Literal["HEAD", "index"] = "HEAD"
     fixed_mtime: int | None = None
     compress_level: int = 6
 
@@ -190,6 +195,8 @@ def write_archive(
     ):
         if options.source == "git":
             _add_git_tree(root, tar, options, stats)
+        elif options.source == "worktree":
+            _add_worktree(root, tar, options, stats)
         else:
             entries = _tree(root, "", load_deployignore(root), stats, skip_git=not options.include_git)
             _add_files(tar, entries, options, stats)
@@ -233,20 +240,69 @@ def _git(root: Path, *args: str) -> subprocess.CompletedProcess[bytes]:
         ) from None
 
 
-def _add_git_tree(root: Path, tar: tarfile.TarFile, options: ArchiveOptions, stats: ArchiveStats) -> None:
-    head = _git(root, "rev-parse", "--verify", "-q", "HEAD")
-    if head.returncode != 0:
-        inside = _git(root, "rev-parse", "--is-inside-work-tree").returncode == 0
+def _require_repo(root: Path, *, commit: bool) -> None:
+    inside = _git(root, "rev-parse", "--is-inside-work-tree").returncode == 0
+    if inside and (not commit or _git(root, "rev-parse", "--verify", "-q", "HEAD").returncode == 0):
+        return
+    raise PrerequisiteMissing(
+        f"{root} has no commit to deploy" if inside else f"{root} is not a git repository",
+        suggestion="Commit the code first (git add -A && git commit -m deploy), or deploy the folder "
+        "as it is (source='files').",
+    )
+
+
+def _add_worktree(root: Path, tar: tarfile.TarFile, options: ArchiveOptions, stats: ArchiveStats) -> None:
+    _require_repo(root, commit=False)
+    listed = _git(root, "ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", ".")
+    if listed.returncode != 0:
         raise PrerequisiteMissing(
-            f"{root} has no commit to deploy" if inside else f"{root} is not a git repository",
-            suggestion="Commit the code first (git add -A && git commit -m deploy), or deploy the folder "
-            "as it is (source='files').",
+            f"git ls-files failed: {listed.stderr.decode(errors='replace').strip()[:300]}",
+            suggestion="Check the repository with `git status`.",
         )
+    spec = load_deployignore(root)
+    names = sorted({n.decode("utf-8", "surrogateescape") for n in listed.stdout.split(b"\0") if n})
+
+    def entries() -> Iterator[Entry]:
+        for rel in names:
+            path = root / rel
+            try:
+                info = os.lstat(path)
+            except FileNotFoundError:  # deleted but not yet committed: not part of the workspace
+                continue
+            if stat.S_ISDIR(info.st_mode):  # a submodule or nested repository: not packed
+                continue
+            if _ignored(spec, rel, False) or any(_ignored(spec, parent, True) for parent in _parents(rel)):
+                stats.ignored.append(rel)
+                continue
+            yield rel, path, info
+
+    _add_files(tar, entries(), options, stats)
+    if options.include_git and (root / ".git").is_dir():
+        git_dir = root / ".git"
+        tree = _tree(git_dir, ".git/", None, stats, skip_git=False)
+        _add_files(tar, itertools.chain([(".git", git_dir, os.lstat(git_dir))], tree), options, stats)
+
+
+def _parents(rel: str) -> list[str]:
+    parts = rel.split("/")[:-1]
+    return ["/".join(parts[: i + 1]) for i in range(len(parts))]
+
+
+def _add_git_tree(root: Path, tar: tarfile.TarFile, options: ArchiveOptions, stats: ArchiveStats) -> None:
+    _require_repo(root, commit=options.git_ref == "HEAD")
+    ref = "HEAD"
+    if options.git_ref == "index":
+        written = _git(root, "write-tree")
+        if written.returncode != 0:
+            raise PrerequisiteMissing(
+                "git write-tree failed", suggestion="Check the repository with `git status`."
+            )
+        ref = written.stdout.decode().strip()
     prefix = _git(root, "rev-parse", "--show-prefix").stdout.decode().strip()
     spec = load_deployignore(root)
     try:
         process = subprocess.Popen(
-            ["git", "-C", str(root), "archive", "--format=tar", "HEAD", "--", "."],
+            ["git", "-C", str(root), "archive", "--format=tar", ref, "--", "."],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
         )

@@ -2,8 +2,8 @@
 
 Every command zcp runs on a service over SSH is a :class:`Shell` value. There is exactly one way to
 put a value into one: :func:`quote`, which turns an argv list into words a POSIX shell reads back as
-exactly those arguments (``shlex.quote`` per word), refusing NUL bytes (a shell cannot carry them)
-and anything that is not a ``str``. The other functions here only combine :class:`Shell` values with
+exactly those arguments (``shlex.quote`` per word), refusing NUL bytes (a shell cannot carry them),
+text that is not valid Unicode, and anything that is not a ``str``. The other functions here only combine :class:`Shell` values with
 fixed operators (``&&``, ``||``, ``;``, redirections, background), and :func:`literal` admits fixed
 snippets written in zcp's own source (a meta-test checks every call passes a string literal), so no
 string a user or the API supplied ever reaches a shell unquoted.
@@ -40,6 +40,13 @@ def _check_word(value: object, index: int) -> str:
             "A value contains a NUL byte, which no shell command can carry.",
             suggestion="Remove the NUL character from the value.",
         )
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise InvalidParameter(
+            "A value is not valid Unicode text (it holds a lone surrogate).",
+            suggestion="Send the value as plain UTF-8 text.",
+        ) from None
     return value
 
 

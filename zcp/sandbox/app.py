@@ -19,7 +19,7 @@ from starlette.applications import Starlette
 from starlette.routing import BaseRoute
 
 from zcp.sandbox import schemas
-from zcp.sandbox.routes import control, logs_backend, public
+from zcp.sandbox.routes import control, logs_backend, public, uploads
 from zcp.sandbox.routes.base import endpoint_route, fallback_route, install_drop_log_filter
 from zcp.sandbox.sandbox import Sandbox
 from zcp.sandbox.subdomains import SUBDOMAIN_GATEWAY
@@ -55,7 +55,9 @@ class RouteSet:
         return None
 
 
-PUBLIC_API = RouteSet("public-api", lambda sb: [endpoint_route(sb, e) for e in public.ENDPOINTS])
+PUBLIC_API = RouteSet(
+    "public-api", lambda sb: [*(endpoint_route(sb, e) for e in public.ENDPOINTS), uploads.upload_route(sb)]
+)
 LOG_BACKEND = RouteSet("log-backend", lambda sb: [endpoint_route(sb, e) for e in logs_backend.ENDPOINTS])
 CONTROL_API = RouteSet("control-api", control.control_routes)
 
