@@ -233,3 +233,33 @@ async def test_a_reader_that_stops_early_stops_the_writer(tmp_path: Path) -> Non
         break
     await stream.aclose()
     assert not any(t.name == "zcp-archive" for t in threading.enumerate())
+
+
+def test_worktree_mode_packs_what_git_would_commit_now(tmp_path: Path) -> None:
+    root = _repo(tmp_path)
+    (root / "app.py").write_text("v2 uncommitted\n")
+    (root / "new.txt").write_text("untracked")
+    (root / "docs" / "big.md").unlink()
+    archive = _pack(root, ArchiveOptions(source="worktree"))
+    assert _names(archive) == [".gitignore", "app.py", "new.txt"]
+    assert _content(archive, "app.py") == b"v2 uncommitted\n"
+
+
+def test_index_mode_packs_what_is_staged(tmp_path: Path) -> None:
+    root = _repo(tmp_path)
+    (root / "app.py").write_text("staged\n")
+    _git(root, "add", "app.py")
+    (root / "app.py").write_text("not staged\n")
+    assert _content(_pack(root, ArchiveOptions(source="git", git_ref="index")), "app.py") == b"staged\n"
+
+
+def test_problems_are_found_before_anything_is_packed(tmp_path: Path) -> None:
+    from zcp.ops.archive import check_archive
+
+    root = _tree(tmp_path / "app", {"a.txt": "a"})
+    check_archive(root)
+    (root / "leak").symlink_to("/etc")
+    with pytest.raises(InvalidParameter):
+        check_archive(root)
+    with pytest.raises(PrerequisiteMissing):
+        check_archive(root, ArchiveOptions(source="worktree"))

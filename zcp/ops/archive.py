@@ -360,6 +360,25 @@ def _check_member(rel: str, member: tarfile.TarInfo) -> None:
         raise _refuse(rel, "it is not a regular file, directory or link")
 
 
+def check_archive(root: Path, options: ArchiveOptions | None = None) -> None:
+    """Raise now what writing the archive would raise later: no repository or commit, a link that
+    leaves the folder, a special file (a metadata walk; nothing is read or packed)."""
+    options = options or ArchiveOptions()
+    root = Path(root)
+    if not root.is_dir():
+        raise InvalidParameter(f"{root} is not a directory", suggestion="Pass the folder to deploy.")
+    if options.source != "files":
+        _require_repo(root, commit=options.source == "git" and options.git_ref == "HEAD")
+        return
+    for rel, path, info in _tree(
+        root, "", load_deployignore(root), ArchiveStats(), skip_git=not options.include_git
+    ):
+        if stat.S_ISLNK(info.st_mode):
+            _link_target(path, rel)
+        elif not (stat.S_ISDIR(info.st_mode) or stat.S_ISREG(info.st_mode)):
+            raise _refuse(rel, "it is not a regular file, directory or link")
+
+
 # --- streaming --------------------------------------------------------------------------------
 
 

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, Literal
 
 from zcp.errors import InvalidParameter, InvalidZeropsYaml, NotFoundError
-from zcp.ops.archive import ArchiveOptions, ArchiveStats, stream_archive
+from zcp.ops.archive import ArchiveOptions, ArchiveStats, check_archive, stream_archive
 from zcp.ops.dotenv import MAX_YAML_BYTES, ZEROPS_YAML_NAMES
 
 if TYPE_CHECKING:
@@ -127,6 +127,7 @@ async def push(client: ZeropsClient, request: PushRequest, *, on_stage: OnStage 
     if not working_dir.is_dir():
         raise InvalidParameter(f"{working_dir} is not a directory", suggestion="Pass the folder to deploy.")
     path, text = read_zerops_yaml(working_dir)
+    check_archive(working_dir, request.archive)
     service = await client.get_service(request.service_id)
     setup = choose_setup(setup_names(text), requested=request.setup, hostname=service.name)
     if request.validate:
