@@ -8,7 +8,7 @@ import pytest
 
 from tests.plugins.sandbox import ContainersHandle
 from zcp.remote import commands
-from zcp.remote.shell import all_of, quote
+from zcp.remote.shell import Shell, all_of, quote
 
 pytestmark = [pytest.mark.anyio, pytest.mark.slow]
 
@@ -35,7 +35,7 @@ def _write_app(containers: ContainersHandle, yaml: str = YAML) -> None:
     (tree / "server.js").write_text("console.log('hi')\n")
 
 
-def _push(containers: ContainersHandle) -> commands.Shell:
+def _push(containers: ContainersHandle) -> Shell:
     service_id = containers.service("appdev").id
     return all_of(
         commands.ensure_git_repo(), commands.commit_all(), commands.zcli_push(service_id, setup="appdev")
