@@ -281,7 +281,15 @@ class Pipeline:
         self.runtime_log(f"Deploying service {self.service.name} (app version {self.version.id})")
         if not self.artifact.is_dir():
             raise _Failed("deploy", "deploy failed: the build artefact of this version is gone")
-        self.host.trees.replace_contents(self.service.id, self.artifact)
+        previous = self.host.trees.replace_contents(self.service.id, self.artifact)
+        try:
+            await self._deploy_in_place(env)
+        except BaseException:
+            self.host.trees.restore(self.service.id, previous)  # the old version keeps its files
+            raise
+        self.host.trees.discard(previous)
+
+    async def _deploy_in_place(self, env: dict[str, str]) -> None:
         www = self.host.trees.www(self.service.id)
         paths = self.host.trees.paths(self.service.id)
         run = _mapping(self.section.get("run"))

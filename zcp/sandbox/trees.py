@@ -94,19 +94,39 @@ class ServiceTrees:
     def exists(self, service_id: str) -> bool:
         return self.www(service_id).is_dir()
 
-    def replace_contents(self, service_id: str, source: Path) -> None:
-        """Make the service's www hold exactly ``source``'s content (the folder itself stays, so a shell
-        or a link pointing at it keeps working)."""
+    def replace_contents(self, service_id: str, source: Path) -> Path:
+        """Make the service's www hold exactly ``source``'s content; the old content moves aside.
+
+        The folder itself stays (a shell or a link pointing at it keeps working). Returns where the
+        old content went: :meth:`restore` puts it back (a failed deploy), :meth:`discard` drops it.
+        """
         www = self.www(service_id)
         www.mkdir(parents=True, exist_ok=True)
+        previous = self.folder(service_id) / "previous"
+        shutil.rmtree(previous, ignore_errors=True)
+        previous.mkdir()
         for entry in list(www.iterdir()):
-            if entry.is_dir() and not entry.is_symlink():
-                shutil.rmtree(entry, ignore_errors=True)
-            else:
-                entry.unlink(missing_ok=True)
+            entry.rename(previous / entry.name)
         for entry in sorted(source.iterdir()):
             target = www / entry.name
             if entry.is_dir() and not entry.is_symlink():
                 shutil.copytree(entry, target, symlinks=True)
             else:
                 shutil.copy2(entry, target, follow_symlinks=False)
+        return previous
+
+    def restore(self, service_id: str, previous: Path) -> None:
+        """Put back what :meth:`replace_contents` moved aside."""
+        www = self.www(service_id)
+        for entry in list(www.iterdir()):
+            if entry.is_dir() and not entry.is_symlink():
+                shutil.rmtree(entry, ignore_errors=True)
+            else:
+                entry.unlink(missing_ok=True)
+        for entry in list(previous.iterdir()):
+            entry.rename(www / entry.name)
+        shutil.rmtree(previous, ignore_errors=True)
+
+    @staticmethod
+    def discard(previous: Path) -> None:
+        shutil.rmtree(previous, ignore_errors=True)
