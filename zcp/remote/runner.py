@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from zcp.config import Settings
 
 #: A DNS-label-safe service name; the tools check the platform's stricter rule before this.
-_HOSTNAME: Final = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
+HOSTNAME: Final = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 MAX_OUTPUT: Final = 4 * 1024 * 1024
 TIMED_OUT_STATUS: Final = 124  # what timeout(1) reports
 LOST_STATUS: Final = 255  # what ssh(1) reports when the connection drops
@@ -74,7 +74,7 @@ class RemoteRunner(Protocol):
 
 
 def check_hostname(hostname: str) -> str:
-    if not isinstance(hostname, str) or not _HOSTNAME.match(hostname):
+    if not isinstance(hostname, str) or not HOSTNAME.match(hostname):
         raise InvalidHostname(
             f"{hostname!r} cannot be an SSH host name",
             suggestion="Use the service hostname from zerops_discover.",
