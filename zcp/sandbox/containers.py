@@ -74,6 +74,8 @@ class ContainerHost:
     #: A deploy ends the service's other processes (SSH sessions, dev servers) once the new version
     #: is up — the platform replaces the containers, so a self-deploy's SSH session ends too.
     replace_on_deploy: bool = True
+    #: Called once the extension runs (the CLI prints its exports from here).
+    on_started: Callable[[ContainerHost], None] | None = None
     name: str = "containers"
 
     def __post_init__(self) -> None:
@@ -114,6 +116,8 @@ class ContainerHost:
             self.sandbox = sandbox
             sandbox.host = self
             self.state_reset()
+        if self.on_started is not None:
+            self.on_started(self)
 
     async def stop(self, sandbox: Sandbox) -> None:
         with sandbox.lock:
@@ -262,6 +266,27 @@ class ContainerHost:
         if command is None:
             return ["bash"], www, env, service.id
         return ["bash", "-c", self.trees.paths(service.id).translate(command)], www, env, service.id
+
+    def exports(self, service: Service) -> dict[str, str]:
+        """The environment that makes ``zcp serve`` act as ``service`` (zcp's own) in this sandbox."""
+        assert self.sandbox is not None
+        assert self.endpoint is not None
+        endpoint = self.endpoint
+        return {
+            "ZCP_API_HOST": self.sandbox.served_at or "",
+            "ZCP_API_KEY": self.sandbox.token,
+            "serviceId": service.id,
+            "hostname": service.name,
+            "projectId": service.project_id,
+            "ZCP_SSH_HOST": endpoint.host,
+            "ZCP_SSH_PORT": str(endpoint.port),
+            "ZCP_SSH_USER": endpoint.user_template,
+            "ZCP_SSH_KEY": str(endpoint.client_key_path),
+            "ZCP_SSH_KNOWN_HOSTS": str(endpoint.known_hosts_path),
+            "ZCP_MOUNT_MODE": "link",
+            "ZCP_MOUNT_ROOT": str(self.trees.root / "mnt"),
+            "ZCP_SANDBOX_DATA_DIR": str(self.trees.root),
+        }
 
     def _write_standins(self, folder: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)
