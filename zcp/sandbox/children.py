@@ -263,4 +263,11 @@ def _group_members(pgid: int) -> list[int]:
 
 
 def _group_alive(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    # Some member exists; it may only be a zombie nobody reaped yet.
     return any(alive(pid) for pid in _group_members(pgid))
