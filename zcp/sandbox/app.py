@@ -1,11 +1,10 @@
 """Assemble the sandbox's ASGI app from a list of extensions.
 
 An extension contributes routes and, optionally, something to start and stop with the server. The
-default set is the public REST API, the log backend and the control API; later work plugs in more
-without touching this file's callers — e.g. the zerops.yaml / import.yaml JSON schema endpoints (routes
-under ``/api/rest/public/settings/``), or per-runtime-service SSH servers (an extension whose ``start``
-opens an in-process asyncssh listener per service and whose ``zcli push`` calls
-:func:`zcp.sandbox.builds.deploy`).
+default set is the public REST API, the log backend and the control API; ``zcp sandbox serve`` adds the
+JSON schema endpoints and the subdomain gateway, and with ``--ssh``/``--run-code``/``--container`` the
+containers extension (:class:`zcp.sandbox.containers.ContainerHost`: service trees, one SSH server,
+real builds).
 """
 
 from __future__ import annotations
