@@ -79,8 +79,16 @@ class HostKeyStore:
         return asyncssh.import_known_hosts(text) if text.strip() else None
 
     def is_pinned(self, host: str, port: int) -> bool:
+        import ipaddress
+
         known = self.trusted()
-        return bool(known is not None and known.match(host, host, port)[0])
+        if known is None:
+            return False
+        try:
+            address = str(ipaddress.ip_address(host))
+        except ValueError:
+            address = ""
+        return bool(known.match(host, address, port)[0])
 
     def pin(self, host: str, port: int, public_key: str) -> None:
         """Record ``public_key`` (``ssh-ed25519 AAAA…``) as the key of ``host:port`` (atomically)."""
