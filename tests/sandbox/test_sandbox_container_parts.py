@@ -127,9 +127,6 @@ def test_the_runtime_env_follows_the_platform_precedence_and_resolves_references
                 "run": {"envVariables": {"API": "${RUNTIME_hostname}"}},
             },
         )
-        assert (built["MODE"], built["RUNTIME_API"], built["hostname"]) == (
-            "build",
-            "${RUNTIME_hostname}",
-            "appdev",
-        )
+        # A runtime value referring to a build-side name resolves in the build environment.
+        assert (built["MODE"], built["RUNTIME_API"], built["hostname"]) == ("build", "appdev", "appdev")
         assert "RUNTIME_STAGE" in built
