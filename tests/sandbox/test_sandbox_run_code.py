@@ -12,7 +12,7 @@ from tests.plugins.sandbox import ContainersHandle
 from zcp.ops.push import PushRequest, PushResult, push
 from zcp.platform.client import ZeropsClient
 from zcp.remote import commands
-from zcp.remote.shell import quote
+from zcp.remote.shell import all_of, quote
 from zcp.sandbox.children import alive
 from zcp.sandbox.lifecycle import subdomain_url
 
@@ -190,7 +190,8 @@ async def test_a_start_command_that_exits_fails_the_deploy_and_the_old_version_k
 async def test_a_readiness_check_that_never_passes_fails_the_deploy(
     containers: ContainersHandle, client: ZeropsClient, tmp_path: Path
 ) -> None:
-    source = _source(tmp_path / "app")
+    yaml = YAML.format(message="v1", start="python3 app.py").replace("failureTimeout: 5", "failureTimeout: 1")
+    source = _source(tmp_path / "app", yaml=yaml)
     (source / "unhealthy").write_text("yes")
     result = await _deploy(containers, client, source)
     assert _state(containers, result) == (
@@ -272,3 +273,31 @@ async def test_no_app_process_survives_the_sandbox(
     containers.server.stop()
     assert not alive(app.pid)
     assert containers.host.children.pids() == []
+
+
+@pytest.mark.containers(seed="standard", run_code=True)
+async def test_a_self_deploy_over_ssh_loses_its_session_like_on_the_platform(
+    containers: ContainersHandle, tmp_path: Path
+) -> None:
+    source = _source(containers.tree("appdev"))
+    assert source == containers.tree("appdev")
+    runner = containers.runner()
+    service_id = containers.service("appdev").id
+    push_there = commands.zcli_push(service_id, setup="appdev", deploy_git_folder=True)
+    try:
+        result = await runner.run(
+            "appdev",
+            all_of(commands.ensure_git_repo(), commands.commit_all(), push_there),
+            env={"ZEROPS_TOKEN": containers.token, "ZCP_ZCLI_POLL_INTERVAL": "0.05"},
+            timeout=90,
+        )
+    finally:
+        await runner.aclose()
+    await containers.wait_builds()
+    # The new version replaced the old containers, the SSH session with them: a non-zero exit whose
+    # output shows the push got as far as "Deploying service" (what zcp reads as BUILD_TRIGGERED).
+    assert result.exit_status != 0
+    assert "• Deploying service" in result.stdout
+    with containers.sandbox.lock:
+        versions = [v for v in containers.sandbox.state.app_versions.values() if v.service_id == service_id]
+        assert max(versions, key=lambda v: v.sequence).status == "ACTIVE"

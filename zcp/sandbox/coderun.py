@@ -418,15 +418,15 @@ class Pipeline:
     def _activate(self, app: RunningApp) -> None:
         from zcp.sandbox.builds import activate
 
-        keep = [app.pid] if app.pid else []
-        if self.host.replace_on_deploy:
-            self.host.children.end(self.service.id, keep=keep, wait=False)
         with self.sandbox.lock:
             now = self._now()
             activate(self.sandbox, self.service, self.version, self.spec, now)
             self.sandbox.end_process(self.process)
             self.host.apps[self.service.id] = app
         self.runtime_log(f"{self.spec.start or 'web server'} started")
+        if self.host.replace_on_deploy:
+            # The old containers go: their processes end (a self-deploy's SSH session included).
+            self.host.children.end(self.service.id, keep=[app.pid] if app.pid else [], wait=False)
 
     def _fail(self, failure: _Failed) -> None:
         with self.sandbox.lock:

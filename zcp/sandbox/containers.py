@@ -149,7 +149,10 @@ class ContainerHost:
         self.trees.remove(service.id, service.name)
 
     def state_reset(self) -> None:
-        """After a reset: no processes, no trees but the live runtime services' (empty)."""
+        """After a reset: no builds, no processes, no trees but the live runtime services' (empty)."""
+        if self.loop is not None:
+            for task in list(self._pipelines):
+                self.loop.call_soon_threadsafe(task.cancel)
         self.apps.clear()
         self.children.end(None, wait=False)
         self.trees.wipe()
