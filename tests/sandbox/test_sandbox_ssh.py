@@ -190,3 +190,17 @@ async def test_sftp_is_served_chrooted_to_the_service_tree(containers: Container
     ):
         assert sorted(await sftp.listdir("/")) == [".", "..", "index.js"]
         assert sorted(await sftp.listdir("/../..")) == [".", "..", "index.js"]  # nothing above the tree
+
+
+async def test_a_host_that_fails_to_start_leaves_no_folder_or_port_behind() -> None:
+    from zcp.sandbox import ContainerHost, Sandbox
+
+    def explode(host: ContainerHost) -> None:
+        raise RuntimeError("boom")
+
+    sandbox = Sandbox(scenario="standard")
+    host = ContainerHost(on_started=explode)
+    with pytest.raises(RuntimeError):
+        await host.start(sandbox)
+    assert not host.trees.root.exists()
+    assert sandbox.host is None

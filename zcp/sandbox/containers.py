@@ -97,6 +97,13 @@ class ContainerHost:
         return []
 
     async def start(self, sandbox: Sandbox) -> None:
+        try:
+            await self._start(sandbox)
+        except BaseException:
+            await self.stop(sandbox)  # nothing half-started stays behind (temporary folder, SSH port)
+            raise
+
+    async def _start(self, sandbox: Sandbox) -> None:
         from zcp.sandbox.ssh_server import SandboxSshServer
 
         ChildProcesses.end_leftovers()
