@@ -9,9 +9,10 @@ ignored half-way through a session.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 from zcp.errors import ConfigError
 from zcp.secrets import register_secret
@@ -49,8 +50,6 @@ class Settings:
     #: The project root zcp works in: file inputs are confined to it, ``.env`` and zerops.yaml live here.
     work_dir: Path = field(default_factory=Path.cwd)
     state_dir: Path = field(default_factory=lambda: Path.cwd() / ".zcp" / "state")
-    #: Inside a Zerops container: where dev services' trees are mounted (``<root>/<hostname>``).
-    mount_root: Path = Path("/var/www")
     poll_interval: float = 2.0
     poll_max_interval: float = 5.0
     poll_timeout: float = 600.0
@@ -76,6 +75,17 @@ class Settings:
     schema_zerops_url: str | None = None
     schema_import_url: str | None = None
     schema_ttl: float = 86400.0
+    # SSH to services and their mounts (zcp.remote; docs/remote.md)
+    ssh_host_template: str = "{hostname}"  # ZCP_SSH_HOST: where a service's SSH server is
+    ssh_port: int = 22  # ZCP_SSH_PORT
+    ssh_user_template: str = "zerops"  # ZCP_SSH_USER: the login name ({hostname} allowed)
+    ssh_key_path: Path | None = None  # ZCP_SSH_KEY: client private key (None: ~/.ssh defaults)
+    ssh_known_hosts: Path | None = None  # ZCP_SSH_KNOWN_HOSTS: trusted host keys, besides the project's pins
+    ssh_host_key_policy: str = "strict"  # ZCP_SSH_HOST_KEY_POLICY: strict | tofu | off
+    ssh_connect_timeout: float = 10.0  # ZCP_SSH_CONNECT_TIMEOUT
+    mount_root: Path = Path("/var/www")  # ZCP_MOUNT_ROOT: services appear at <root>/<hostname>
+    mount_mode: str = "sshfs"  # ZCP_MOUNT_MODE: sshfs | link (the sandbox's file trees)
+    sandbox_data_dir: Path | None = None  # ZCP_SANDBOX_DATA_DIR: the sandbox's trees (mount_mode=link)
 
     @property
     def in_container(self) -> bool:
@@ -193,7 +203,6 @@ def load_settings(env: Mapping[str, str] | None = None, *, cwd: Path | None = No
         read_only=parse_bool("ZCP_READ_ONLY", env.get("ZCP_READ_ONLY", "")),
         log_level=log_level,
         work_dir=base,
-        mount_root=_path(get("ZCP_MOUNT_ROOT")) or Path("/var/www"),
         state_dir=state_dir,
         poll_interval=poll_interval,
         poll_max_interval=max(poll_max, poll_interval),
@@ -215,4 +224,52 @@ def load_settings(env: Mapping[str, str] | None = None, *, cwd: Path | None = No
         schema_zerops_url=get("ZCP_SCHEMA_ZEROPS_URL"),
         schema_import_url=get("ZCP_SCHEMA_IMPORT_URL"),
         schema_ttl=_parse_float("ZCP_SCHEMA_TTL", get("ZCP_SCHEMA_TTL") or "86400", minimum=0.0),
+        **_remote_settings(get),
     )
+
+
+SSH_HOST_KEY_POLICIES = ("strict", "tofu", "off")
+MOUNT_MODES = ("sshfs", "link")
+
+
+def _template(name: str, raw: str) -> str:
+    try:
+        raw.format(hostname="probe")
+    except (KeyError, IndexError, ValueError):
+        raise ConfigError(
+            f"{name}={raw!r} is not a valid template",
+            suggestion=f"Use plain text with an optional {{hostname}} placeholder, e.g. {name}={{hostname}}.",
+        ) from None
+    return raw
+
+
+def _remote_settings(get: Callable[[str], str | None]) -> dict[str, Any]:
+    """The SSH and mount settings (``ZCP_SSH_*``, ``ZCP_MOUNT_*``), validated."""
+    port_raw = get("ZCP_SSH_PORT") or "22"
+    if not port_raw.isdigit() or not 1 <= int(port_raw) <= 65535:
+        raise ConfigError(
+            f"ZCP_SSH_PORT={port_raw!r} is not a port", suggestion="Set it to 1-65535, e.g. 22."
+        )
+    policy = (get("ZCP_SSH_HOST_KEY_POLICY") or "strict").strip().lower()
+    if policy not in SSH_HOST_KEY_POLICIES:
+        raise ConfigError(
+            f"ZCP_SSH_HOST_KEY_POLICY={policy!r} is not a policy",
+            suggestion="Use strict (pinned keys only), tofu (pin the first key seen) or off.",
+        )
+    mode = (get("ZCP_MOUNT_MODE") or "sshfs").strip().lower()
+    if mode not in MOUNT_MODES:
+        raise ConfigError(f"ZCP_MOUNT_MODE={mode!r} is not a mount mode", suggestion="Use sshfs or link.")
+    return {
+        "ssh_host_template": _template("ZCP_SSH_HOST", get("ZCP_SSH_HOST") or "{hostname}"),
+        "ssh_port": int(port_raw),
+        "ssh_user_template": _template("ZCP_SSH_USER", get("ZCP_SSH_USER") or "zerops"),
+        "ssh_key_path": _path(get("ZCP_SSH_KEY")),
+        "ssh_known_hosts": _path(get("ZCP_SSH_KNOWN_HOSTS")),
+        "ssh_host_key_policy": policy,
+        "ssh_connect_timeout": _parse_float(
+            "ZCP_SSH_CONNECT_TIMEOUT", get("ZCP_SSH_CONNECT_TIMEOUT") or "10", minimum=0.1
+        ),
+        "mount_root": _path(get("ZCP_MOUNT_ROOT")) or Path("/var/www"),
+        "mount_mode": mode,
+        "sandbox_data_dir": _path(get("ZCP_SANDBOX_DATA_DIR")),
+    }

@@ -45,6 +45,12 @@ turns the exception into the error wire format (see :meth:`ZcpError.to_wire`)::
     │   ├── PrerequisiteMissing             PREREQUISITE_MISSING
     │   └── IterationCapReached             ITERATION_CAP_REACHED
     ├── ReadOnlyMode                        READ_ONLY
+    ├── DeployFailed                        DEPLOY_FAILED
+    │   └── SshDeployFailed                 SSH_DEPLOY_FAILED
+    ├── SshError                            SSH_FAILED
+    │   └── HostKeyRejected                 HOST_KEY_REJECTED
+    ├── MountFailed                         MOUNT_FAILED
+    ├── UnmountFailed                       UNMOUNT_FAILED
     ├── NotImplementedFeature               NOT_IMPLEMENTED
     ├── CorpusError                         CORPUS_INVALID
     ├── IndexUnavailable                    INDEX_UNAVAILABLE
@@ -77,7 +83,9 @@ __all__ = [
     "ConfigError",
     "ConfirmationRequired",
     "CorpusError",
+    "DeployFailed",
     "DocumentNotFound",
+    "HostKeyRejected",
     "ImportHasProject",
     "IndexUnavailable",
     "InputError",
@@ -89,6 +97,7 @@ __all__ = [
     "InvalidUsage",
     "InvalidZeropsYaml",
     "IterationCapReached",
+    "MountFailed",
     "NetworkError",
     "NotFoundError",
     "NotImplementedFeature",
@@ -101,6 +110,8 @@ __all__ = [
     "SelfServiceBlocked",
     "ServiceNotFound",
     "SessionNotFound",
+    "SshDeployFailed",
+    "SshError",
     "StateCorrupt",
     "StateError",
     "StateLocked",
@@ -108,6 +119,7 @@ __all__ = [
     "SyncError",
     "TokenMultiProject",
     "TokenNoProject",
+    "UnmountFailed",
     "UpstreamMoved",
     "WorkSessionCorrupt",
     "WorkflowActive",
@@ -414,7 +426,8 @@ class BootstrapNotActive(WorkflowError):
 
 
 class PrerequisiteMissing(WorkflowError):
-    """Something must exist first (a bootstrapped service, a git remote, a successful build)."""
+    """Something must exist first: a bootstrapped service, a git remote or commit, a successful build,
+    a program (zcli, sshfs, git)."""
 
     code = "PREREQUISITE_MISSING"
 
@@ -468,6 +481,45 @@ class ConfigError(ZcpError):
     """A setting (env var, flag or config file) is malformed; raised at start-up."""
 
     code = "CONFIG_INVALID"
+
+
+# --- deploys, SSH and mounts ------------------------------------------------------------------
+
+
+class DeployFailed(ZcpError):
+    """Pushing code failed before the build started (archive, upload, build-and-deploy, zcli push)."""
+
+    code = "DEPLOY_FAILED"
+
+
+class SshDeployFailed(DeployFailed):
+    """``zcli push`` run over SSH on the source service failed; the full output is in ``diagnostic``."""
+
+    code = "SSH_DEPLOY_FAILED"
+
+
+class SshError(ZcpError):
+    """A service could not be reached over SSH (refused, unreachable, authentication, no such service)."""
+
+    code = "SSH_FAILED"
+
+
+class HostKeyRejected(SshError):
+    """The service's SSH host key is not the pinned one (or none is pinned): zcp refused to connect."""
+
+    code = "HOST_KEY_REJECTED"
+
+
+class MountFailed(ZcpError):
+    """A service's files could not be mounted (sshfs failed, the mount is not writable, a stale mount)."""
+
+    code = "MOUNT_FAILED"
+
+
+class UnmountFailed(ZcpError):
+    """A mount could not be removed."""
+
+    code = "UNMOUNT_FAILED"
 
 
 def all_error_classes() -> list[type[ZcpError]]:

@@ -8,6 +8,10 @@
 * ``platform_client`` — a :class:`ZeropsClient` for that sandbox with fast, non-waiting retries (the
   waits it would have made are recorded in ``sandbox.waits``).
 * ``sandbox_factory`` — start extra, independent sandbox servers (closed after the test).
+* ``containers`` — a sandbox with service file trees and SSH (``ContainerHost``) on its own server;
+  ``@pytest.mark.containers(seed="standard", run_code=True, time_scale=0)`` picks the state. The
+  handle adds ``host``, ``endpoint``, ``runner()`` (an :class:`SshRunner` pinned to the sandbox's host
+  key), ``tree(hostname)`` and ``wait_builds()``.
 """
 
 from __future__ import annotations
@@ -25,7 +29,10 @@ from zcp.clock import FunctionClock
 from zcp.config import Settings
 from zcp.platform import RetryPolicy, SecretToken, ZeropsClient
 from zcp.sandbox import READ_ONLY_SUFFIX, FaultRule, ManualClock, Sandbox, SandboxServer
+from zcp.sandbox.app import SERVE_EXTENSIONS
+from zcp.sandbox.containers import ContainerHost, Timeouts
 from zcp.sandbox.model import Project, Service
+from zcp.sandbox.ssh_server import SshEndpoint
 
 #: Retries in tests: a few attempts, no real waiting.
 TEST_RETRY = RetryPolicy(max_attempts=3, base_delay=0.01, max_delay=0.05, budget=5.0)
@@ -35,6 +42,10 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
         "sandbox(seed='empty', time_scale=1.0): seed scenario and time scale for the sandbox fixture",
+    )
+    config.addinivalue_line(
+        "markers",
+        "containers(seed='standard', run_code=False, time_scale=0.0): state of the containers fixture",
     )
 
 
@@ -125,6 +136,75 @@ class SandboxHandle:
         options.setdefault("clock", FunctionClock(sleep_fn=self.record_wait))
         options.setdefault("timeout", 5.0)
         return ZeropsClient(http, base_url=self.url, token=token or self.token, **options)
+
+
+#: Code-running waits in tests: short, but long enough for a loaded two-core machine.
+TEST_TIMEOUTS = Timeouts(build=60.0, init=30.0, ready=20.0, retry=0.05, start_grace=0.3, kill_grace=2.0)
+
+
+@dataclass
+class ContainersHandle(SandboxHandle):
+    """A sandbox whose runtime services have file trees and SSH (see ``containers``)."""
+
+    host: ContainerHost = field(default_factory=ContainerHost)
+    state_dir: Path = field(default_factory=Path)
+
+    @property
+    def endpoint(self) -> SshEndpoint:
+        assert self.host.endpoint is not None
+        return self.host.endpoint
+
+    def tree(self, hostname: str) -> Path:
+        """The service's /var/www on this machine."""
+        return self.host.trees.www(self.service(hostname).id)
+
+    def runner(self, **store: Any) -> Any:
+        """An SshRunner for this sandbox, trusting its published host key (``store`` overrides)."""
+        from zcp.remote.hostkeys import HostKeyStore
+        from zcp.remote.runner import SshOptions, SshRunner
+
+        options = SshOptions(
+            host_template=self.endpoint.host,
+            port=self.endpoint.port,
+            user_template="{hostname}",
+            key_path=self.endpoint.client_key_path,
+            connect_timeout=5.0,
+        )
+        store.setdefault("pin_file", self.state_dir / "ssh" / "project.known_hosts")
+        store.setdefault("explicit", self.endpoint.known_hosts_path)
+        return SshRunner(options, HostKeyStore(**store))
+
+    async def wait_builds(self, timeout: float = 60.0) -> None:
+        """Wait until no real build or deploy runs (``run_code``)."""
+        import asyncio
+
+        import anyio
+
+        assert self.host.loop is not None
+        future = asyncio.run_coroutine_threadsafe(self.host.wait_idle(timeout), self.host.loop)
+        await anyio.to_thread.run_sync(lambda: future.result(timeout + 5))
+
+
+@pytest.fixture
+def containers(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[ContainersHandle]:
+    """A sandbox server with the containers extension (trees, SSH, zcli; ``run_code`` on demand)."""
+    marker = request.node.get_closest_marker("containers")
+    options = dict(marker.kwargs) if marker else {}
+    seed = options.pop("seed", "standard")
+    time_scale = float(options.pop("time_scale", 0.0))
+    run_code = bool(options.pop("run_code", False))
+    if options:
+        raise pytest.UsageError(f"unknown containers marker options: {sorted(options)}")
+    host = ContainerHost(run_code=run_code, data_dir=tmp_path / "sandbox-data", timeouts=TEST_TIMEOUTS)
+    server = SandboxServer(
+        Sandbox(clock=ManualClock(), scenario=seed, time_scale=time_scale),
+        extensions=(*SERVE_EXTENSIONS, host),
+    )
+    server.start()
+    try:
+        yield ContainersHandle(server.sandbox, server, host=host, state_dir=tmp_path / "state")
+    finally:
+        server.stop()
 
 
 @pytest.fixture(scope="session")

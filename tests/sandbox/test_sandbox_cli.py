@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import httpx
 import pytest
@@ -94,6 +95,91 @@ def test_serve_prints_the_variables_that_point_zcp_at_it_and_stops_on_interrupt(
         assert reply.json()["email"] == "jane@example.com"
         process.send_signal(signal.SIGINT)
         assert process.wait(timeout=20) == 130  # zcp's exit code for an interrupt
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+        if process.stdout is not None:
+            process.stdout.close()
+
+
+def _exports(lines: list[str]) -> dict[str, str]:
+    import shlex
+
+    pairs = [shlex.split(line.removeprefix("export "))[0] for line in lines if line.startswith("export ")]
+    return dict(pair.split("=", 1) for pair in pairs)
+
+
+@pytest.mark.slow
+def test_container_mode_prints_what_makes_zcp_act_as_its_own_service(tmp_path: Path) -> None:
+    import anyio
+
+    from zcp.config import load_settings
+    from zcp.errors import SelfServiceBlocked
+    from zcp.remote.hostkeys import HostKeyStore
+    from zcp.remote.mounts import LinkMounter, mounter_for
+    from zcp.remote.runner import SshOptions, SshRunner
+    from zcp.remote.shell import quote
+    from zcp.runtime import detect_runtime
+    from zcp.sandbox.children import marked
+
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "zcp",
+            "sandbox",
+            "serve",
+            "--container",
+            "--run-code",
+            "--seed",
+            "standard",
+            "--time-scale",
+            "0",
+            "--data-dir",
+            str(tmp_path / "data"),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    try:
+        lines = _read_until(process, "Ctrl-C")
+        assert any("runs deployed code" in line or "THIS machine" in line for line in lines)
+        exports = _exports(lines)
+        settings = load_settings(exports, cwd=tmp_path)
+        runtime = detect_runtime(settings)
+        assert (runtime.in_container, runtime.hostname) == (True, "zcp")
+        info = httpx.get(
+            f"{settings.api_host}/api/rest/public/service-stack/{exports['serviceId']}",
+            headers={"Authorization": f"Bearer {settings.api_key}"},
+            timeout=5,
+        ).json()
+        assert (info["name"], info["projectId"]) == ("zcp", exports["projectId"])
+        assert settings.ssh_known_hosts is not None and settings.ssh_known_hosts.is_file()
+
+        async def reach() -> str:
+            runner = SshRunner(
+                SshOptions.from_settings(settings), HostKeyStore.for_project(settings, exports["projectId"])
+            )
+            try:
+                result = await runner.run("appdev", quote(["sh", "-c", 'echo "$hostname"']), timeout=20)
+            finally:
+                await runner.aclose()
+            mounter = mounter_for(settings)
+            assert isinstance(mounter, LinkMounter)
+            status = await mounter.mount("appdev")
+            assert status.writable
+            with pytest.raises(SelfServiceBlocked):
+                await mounter.mount("zcp")
+            return result.stdout
+
+        assert anyio.run(reach) == "appdev\n"
+        assert (Path(exports["ZCP_MOUNT_ROOT"]) / "appdev").resolve().is_dir()
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=30) == 130
+        owner = f"ZCP_SANDBOX_OWNER={process.pid}".encode()
+        assert marked(owner) == [], "every service process ended with the sandbox"
     finally:
         if process.poll() is None:
             process.kill()

@@ -12,7 +12,7 @@ the server's ``limit`` was applied, exactly like the Zerops CLI tooling does.
 from __future__ import annotations
 
 import random
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterable, AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING
 
@@ -43,6 +43,7 @@ from zcp.platform.models import (
     ValidationSuccess,
     WireModel,
 )
+from zcp.platform.push import AppVersionCreate, BuildAndDeploy, PostAppVersion, upload_archive
 from zcp.platform.requests import (
     AutoscalingRequest,
     EnvFileRequest,
@@ -441,6 +442,66 @@ class ZeropsClient:
             idempotent=True,
         )
         return [version for version in page.items if version.project_id == project_id]
+
+    # --- the push API (what zcli push calls; zcp.ops.push runs the sequence) ----------------------
+
+    async def create_app_version(self, service_id: str, *, name: str | None = None) -> PostAppVersion:
+        """A new app version of a runtime service, ``UPLOADING``, with the URL its archive goes to."""
+        return await self._api.call(
+            "POST",
+            f"/service-stack/{service_id}/app-version",
+            PostAppVersion,
+            entity="service",
+            target=f"service {service_id}",
+            body=AppVersionCreate(name=name),
+            idempotent=False,
+        )
+
+    async def upload_archive(self, upload_url: str, content: AsyncIterable[bytes] | bytes) -> None:
+        """Stream the gzip tar to ``upload_url`` (no token is sent there; DeployFailed on refusal)."""
+        await upload_archive(self._api.http, upload_url, content, timeout=self._api.timeout)
+
+    async def build_and_deploy(
+        self, app_version_id: str, zerops_yaml: str, *, setup: str | None = None
+    ) -> Process:
+        """Start the build and deploy of an uploaded app version; returns its ``stack.build`` process."""
+        return await self._api.call(
+            "PUT",
+            f"/app-version/{app_version_id}/build-and-deploy",
+            Process,
+            entity="zerops_yaml",
+            target=f"app version {app_version_id}",
+            body=BuildAndDeploy(zerops_yaml=zerops_yaml, zerops_yaml_setup=setup),
+            idempotent=False,
+        )
+
+    async def deploy_app_version(self, app_version_id: str) -> Process:
+        """Deploy an earlier app version again, without rebuilding (a rollback)."""
+        return await self._api.call(
+            "PUT",
+            f"/app-version/{app_version_id}/deploy",
+            Process,
+            entity="app_version",
+            target=f"app version {app_version_id}",
+            idempotent=False,
+        )
+
+    async def search_service_app_versions(
+        self, service_id: str, *, limit: int = 10, client_id: str | None = None
+    ) -> list[AppVersion]:
+        """The newest app versions of one service (filtered on the server, newest first)."""
+        body = SearchFilter.by_client(
+            await self._cid(client_id), newest_first=True, limit=limit, serviceStackId=service_id
+        )
+        page = await self._api.call(
+            "POST",
+            "/app-version/search",
+            SearchPage[AppVersion],
+            entity="app_version",
+            body=body,
+            idempotent=True,
+        )
+        return [version for version in page.items if version.service_stack_id == service_id]
 
     # --- catalogue -------------------------------------------------------------------------------
 

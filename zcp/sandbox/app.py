@@ -1,11 +1,10 @@
 """Assemble the sandbox's ASGI app from a list of extensions.
 
 An extension contributes routes and, optionally, something to start and stop with the server. The
-default set is the public REST API, the log backend and the control API; later work plugs in more
-without touching this file's callers — e.g. the zerops.yaml / import.yaml JSON schema endpoints (routes
-under ``/api/rest/public/settings/``), or per-runtime-service SSH servers (an extension whose ``start``
-opens an in-process asyncssh listener per service and whose ``zcli push`` calls
-:func:`zcp.sandbox.builds.deploy`).
+default set is the public REST API, the log backend and the control API; ``zcp sandbox serve`` adds the
+JSON schema endpoints and the subdomain gateway, and with ``--ssh``/``--run-code``/``--container`` the
+containers extension (:class:`zcp.sandbox.containers.ContainerHost`: service trees, one SSH server,
+real builds).
 """
 
 from __future__ import annotations
@@ -19,7 +18,7 @@ from starlette.applications import Starlette
 from starlette.routing import BaseRoute
 
 from zcp.sandbox import schemas
-from zcp.sandbox.routes import control, logs_backend, public
+from zcp.sandbox.routes import control, logs_backend, public, uploads
 from zcp.sandbox.routes.base import endpoint_route, fallback_route, install_drop_log_filter
 from zcp.sandbox.sandbox import Sandbox
 from zcp.sandbox.subdomains import SUBDOMAIN_GATEWAY
@@ -55,7 +54,9 @@ class RouteSet:
         return None
 
 
-PUBLIC_API = RouteSet("public-api", lambda sb: [endpoint_route(sb, e) for e in public.ENDPOINTS])
+PUBLIC_API = RouteSet(
+    "public-api", lambda sb: [*(endpoint_route(sb, e) for e in public.ENDPOINTS), uploads.upload_route(sb)]
+)
 LOG_BACKEND = RouteSet("log-backend", lambda sb: [endpoint_route(sb, e) for e in logs_backend.ENDPOINTS])
 CONTROL_API = RouteSet("control-api", control.control_routes)
 

@@ -37,7 +37,12 @@ def _next_sequence(sandbox: Sandbox, service: Service) -> int:
 
 
 def create_app_version(
-    sandbox: Sandbox, service: Service, *, source: str = "CLI", name: str | None = None
+    sandbox: Sandbox,
+    service: Service,
+    *,
+    source: str = "CLI",
+    name: str | None = None,
+    user_id: str | None = None,
 ) -> AppVersion:
     """A new ``UPLOADING`` app version for a runtime service."""
     if not service.stack_type.is_runtime:
@@ -56,6 +61,7 @@ def create_app_version(
         created=now,
         last_update=now,
         name=name,
+        user_id=user_id,
     )
     sandbox.state.app_versions[version.id] = version
     return version
@@ -85,9 +91,13 @@ def app_version_for(sandbox: Sandbox, grant: Grant, version_id: str) -> AppVersi
     return version
 
 
-def receive_upload(sandbox: Sandbox, version: AppVersion, size: int) -> None:
-    if version.status != "UPLOADING":
+def check_uploadable(version: AppVersion) -> None:
+    if version.status != "UPLOADING" or version.upload_size is not None:
         raise ApiFailure(400, "appVersionIsNotBeingUploaded", "The app version is not waiting for an upload.")
+
+
+def receive_upload(sandbox: Sandbox, version: AppVersion, size: int) -> None:
+    check_uploadable(version)
     version.upload_size = size
     version.last_update = sandbox.now()
 
@@ -155,6 +165,8 @@ def start_build(
     service = sandbox.state.services[version.service_id]
     setup_name = setup_name or service.name
     setup = read_setup(zerops_yaml, setup_name, service_base=service.version.name)
+    if outcome is None and sandbox.host is not None and sandbox.host.run_code:
+        return _start_real_build(sandbox, grant, version, service, zerops_yaml, setup_name)
     ending = outcome or decide_outcome(setup)
     builder = _build_service(sandbox, service)
     project = sandbox.state.projects[service.project_id]
@@ -222,24 +234,7 @@ def start_build(
             build.pipeline_failed = at
             sandbox.emit_log(service, f"{setup.start}: process exited with code 1", at=at, severity=3)
             return
-        for other in sandbox.state.app_versions.values():
-            if other.service_id == service.id and other.status == "ACTIVE" and other is not version:
-                other.status = "BACKUP"
-        version.status = "ACTIVE"
-        service.status = "ACTIVE"
-        service.last_update = at
-        if setup.ports:
-            service.ports = [
-                ServicePort(
-                    port=p.port,
-                    scheme="http" if p.http else p.protocol,
-                    protocol=p.protocol,
-                    http_routing=p.http,
-                )
-                for p in setup.ports
-            ]
-        if service.subdomain_requested and any(p.http_routing for p in service.ports):
-            apply_subdomain(sandbox, service, at)
+        activate(sandbox, service, version, setup, at)
         sandbox.emit_log(service, f"{setup.start or 'web server'} started", at=at)
 
     sandbox.events.at(now + sandbox.scaled(_BUILDING_AT), building)
@@ -256,6 +251,102 @@ def start_build(
     return process
 
 
+def activate(sandbox: Sandbox, service: Service, version: AppVersion, setup: SetupSpec, at: datetime) -> None:
+    """A deploy succeeded: the version serves (the previous one is kept as BACKUP), ports from zerops.yaml."""
+    for other in sandbox.state.app_versions.values():
+        if other.service_id == service.id and other.status == "ACTIVE" and other is not version:
+            other.status = "BACKUP"
+            other.last_update = at
+    version.status = "ACTIVE"
+    version.last_update = at
+    service.status = "ACTIVE"
+    service.last_update = at
+    if setup.ports:
+        service.ports = [
+            ServicePort(
+                port=p.port,
+                scheme="http" if p.http else p.protocol,
+                protocol=p.protocol,
+                http_routing=p.http,
+            )
+            for p in setup.ports
+        ]
+    if service.subdomain_requested and any(p.http_routing for p in service.ports):
+        apply_subdomain(sandbox, service, at)
+
+
+def _start_real_build(
+    sandbox: Sandbox, grant: Grant, version: AppVersion, service: Service, zerops_yaml: str, setup_name: str
+) -> Process:
+    """``--run-code``: the host runs the pipeline for real and moves the version and process itself."""
+    assert sandbox.host is not None
+    builder = _build_service(sandbox, service)
+    project = sandbox.state.projects[service.project_id]
+    version.zerops_yaml = zerops_yaml
+    version.setup = setup_name
+    version.status = "WAITING_TO_BUILD"
+    version.last_update = sandbox.now()
+    version.build = Build(service_id=builder.id, service_name=builder.name, version_id=service.version.id)
+    process = sandbox.open_process(
+        "stack.build", project, [service], user_id=grant.user_id, app_version_id=version.id
+    )
+    version.process_id = process.id
+    sandbox.host.run_build(version, process, zerops_yaml, setup_name)
+    return process
+
+
+#: Action of the process that activates an earlier app version (a sandbox choice: not in the sources).
+REDEPLOY_ACTION: Final = "stack.deploy"
+_REDEPLOY_SECONDS: Final = 4.0
+
+
+def redeploy_version(sandbox: Sandbox, grant: Grant, version: AppVersion) -> Process:
+    """``PUT /app-version/{id}/deploy``: deploy an earlier build again, without building."""
+    sandbox.require_write(grant)
+    service = sandbox.state.services.get(version.service_id)
+    if service is None or service.deleted:
+        raise not_found("serviceStackNotFound", "Service stack")
+    if version.status not in ("ACTIVE", "BACKUP") or not version.zerops_yaml or version.build is None:
+        raise ApiFailure(
+            400,
+            "appVersionInvalidStatus",
+            f"App version {version.id} is {version.status} and cannot be deployed.",
+        )
+    setup = read_setup(version.zerops_yaml, version.setup or service.name, service_base=service.version.name)
+    project = sandbox.state.projects[service.project_id]
+    host = sandbox.host
+    if host is not None and host.run_code and host.has_artifact(version.id):
+        process = sandbox.open_process(
+            REDEPLOY_ACTION, project, [service], user_id=grant.user_id, app_version_id=version.id
+        )
+        host.run_redeploy(version, process)
+        return process
+    previous = version.status
+
+    def begin(at: datetime) -> None:
+        version.status = "DEPLOYING"
+        version.last_update = at
+
+    def done(at: datetime) -> None:
+        activate(sandbox, service, version, setup, at)
+        sandbox.emit_log(service, f"App version {version.id} deployed again", at=at)
+
+    def undo(at: datetime) -> None:
+        version.status = previous
+
+    return sandbox.run_process(
+        REDEPLOY_ACTION,
+        project,
+        [service],
+        user_id=grant.user_id,
+        on_start=begin,
+        on_finish=done,
+        on_cancel=undo,
+        run_seconds=_REDEPLOY_SECONDS,
+        app_version_id=version.id,
+    )
+
+
 def deploy(
     sandbox: Sandbox,
     grant: Grant,
@@ -266,6 +357,6 @@ def deploy(
     outcome: BuildOutcome | None = None,
 ) -> tuple[AppVersion, Process]:
     """Everything ``zcli push`` does in one call: version, upload, build-and-deploy."""
-    version = create_app_version(sandbox, service)
+    version = create_app_version(sandbox, service, user_id=grant.user_id)
     receive_upload(sandbox, version, 0)
     return version, start_build(sandbox, grant, version, zerops_yaml, setup_name, outcome=outcome)

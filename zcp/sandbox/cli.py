@@ -41,6 +41,25 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     serve.add_argument(
         "--token", default=None, help="the API token to accept (default: a fixed sandbox token)"
     )
+    serve.add_argument(
+        "--ssh",
+        action="store_true",
+        help="give runtime services file trees and an SSH server (with a zcli stand-in on their PATH)",
+    )
+    serve.add_argument(
+        "--run-code",
+        action="store_true",
+        help="really build and start deployed code on this machine (loopback only; implies --ssh)",
+    )
+    serve.add_argument(
+        "--container",
+        action="store_true",
+        help="add a 'zcp' service and print the exports that make `zcp serve` act as it (implies --ssh)",
+    )
+    serve.add_argument(
+        "--data-dir", default=None, help="where service trees live (default: a temporary folder)"
+    )
+    serve.add_argument("--ssh-port", type=int, default=0, help="SSH port (default: any free port)")
     serve.set_defaults(handler=run_serve)
 
     scenarios = commands.add_parser("scenarios", help="list the seed scenarios")
@@ -59,6 +78,63 @@ def run_scenarios(args: argparse.Namespace) -> int:
     for name in SCENARIOS:
         print(f"{name:<14} {describe(name)}")
     return 0
+
+
+def _print_exports(values: dict[str, str]) -> None:
+    import shlex
+
+    print("# point zcp at it with:")
+    for key, value in values.items():
+        print(f"export {key}={shlex.quote(value)}")
+
+
+def _container_host(args: argparse.Namespace, sandbox: Any) -> Any:
+    """The containers extension; it prints the exports once SSH is listening."""
+    from pathlib import Path
+
+    from zcp.sandbox.containers import ContainerHost
+    from zcp.sandbox.scenarios import READ_ONLY_SUFFIX
+
+    if args.container and not sandbox.state.projects:
+        raise InvalidParameter(
+            f"Scenario {args.seed!r} has no project to add zcp's service to.",
+            suggestion="Use another --seed.",
+        )
+
+    def started(host: ContainerHost) -> None:
+        assert host.endpoint is not None
+        values = {"ZCP_API_HOST": sandbox.served_at, "ZCP_API_KEY": sandbox.token}
+        if args.container:
+            from zcp.sandbox.scenarios import add_zcp_service
+
+            with sandbox.lock:
+                project = next(iter(sandbox.state.projects.values()))
+                values = host.exports(add_zcp_service(sandbox, project))
+        else:
+            values.update(
+                {
+                    "ZCP_SSH_HOST": host.endpoint.host,
+                    "ZCP_SSH_PORT": str(host.endpoint.port),
+                    "ZCP_SSH_USER": host.endpoint.user_template,
+                    "ZCP_SSH_KEY": str(host.endpoint.client_key_path),
+                    "ZCP_SSH_KNOWN_HOSTS": str(host.endpoint.known_hosts_path),
+                }
+            )
+        _print_exports(values)
+        print(
+            f"# SSH: ssh -p {host.endpoint.port} -i {host.endpoint.client_key_path} <hostname>@{host.endpoint.host}"
+        )
+        print(f"# host key {host.endpoint.host_public_key} ({host.endpoint.host_fingerprint})")
+        print(f"# service trees: {host.trees.services}   read-only token: {sandbox.token}{READ_ONLY_SUFFIX}")
+        print("# press Ctrl-C to stop", flush=True)
+
+    return ContainerHost(
+        run_code=args.run_code,
+        data_dir=Path(args.data_dir) if args.data_dir else None,
+        ssh_address=args.host,
+        ssh_port=args.ssh_port,
+        on_started=started,
+    )
 
 
 def run_serve(args: argparse.Namespace) -> int:
@@ -97,13 +173,18 @@ def run_serve(args: argparse.Namespace) -> int:
         ) from None
     url = f"http://{args.host}:{sock.getsockname()[1]}"
     sandbox.served_at = url
+    extensions: tuple[Any, ...] = SERVE_EXTENSIONS
+    containers = args.ssh or args.run_code or args.container
     print(f"# zcp sandbox: scenario {args.seed!r}, time scale {args.time_scale:g}, listening on {url}")
-    print("# point zcp at it with:")
-    print(f"export ZCP_API_HOST={url}")
-    print(f"export ZCP_API_KEY={token}")
-    print(f"# read-only token: {token}{READ_ONLY_SUFFIX}   control API: {url}/_sandbox/health")
-    print("# press Ctrl-C to stop", flush=True)
-    server = uvicorn.Server(uvicorn_config(sandbox, SERVE_EXTENSIONS, log_level="warning"))
+    if args.run_code:
+        print("# --run-code: deployed code is built and run on THIS machine (reachable on loopback only)")
+    if containers:
+        extensions = (*SERVE_EXTENSIONS, _container_host(args, sandbox))
+    else:
+        _print_exports({"ZCP_API_HOST": url, "ZCP_API_KEY": token})
+        print(f"# read-only token: {token}{READ_ONLY_SUFFIX}   control API: {url}/_sandbox/health")
+        print("# press Ctrl-C to stop", flush=True)
+    server = uvicorn.Server(uvicorn_config(sandbox, extensions, log_level="warning"))
     try:
         server.run(sockets=[sock])
     finally:

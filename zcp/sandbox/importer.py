@@ -402,6 +402,7 @@ def apply_import(
         service = planned.replaces or _new_service(sandbox, project, planned, now)
         if planned.replaces is None:
             sandbox.state.services[service.id] = service
+            sandbox.service_created(service)
         created[planned.hostname] = service
         for key, value in planned.secrets.items():
             var = service.env_var(key)

@@ -90,6 +90,7 @@ def delete_service(sandbox: Sandbox, grant: Grant, service_id: str) -> Process:
         service.last_update = at
         for other in sandbox.state.services.values():
             other.mounts.discard(service.id)
+        sandbox.service_deleted(service)
 
     def undo(at: datetime) -> None:
         service.status = previous

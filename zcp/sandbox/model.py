@@ -193,6 +193,7 @@ class AppVersion:
     setup: str | None = None
     upload_size: int | None = None
     process_id: str | None = None
+    user_id: str | None = None  # who created it (pushed)
 
 
 @dataclass

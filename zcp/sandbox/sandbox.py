@@ -13,13 +13,23 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import Final
+from pathlib import Path
+from typing import Final, Protocol
 
 from zcp.sandbox.clock import Clock, ManualClock
 from zcp.sandbox.failures import ApiFailure, insufficient_privileges, not_found
 from zcp.sandbox.faults import FaultInjector
 from zcp.sandbox.ids import IdFactory, stable_id
-from zcp.sandbox.model import Grant, LogEntry, Process, Project, SandboxState, Service, User
+from zcp.sandbox.model import (
+    AppVersion,
+    Grant,
+    LogEntry,
+    Process,
+    Project,
+    SandboxState,
+    Service,
+    User,
+)
 from zcp.sandbox.scheduler import Scheduler
 
 DEFAULT_TOKEN: Final = "zsbx-7Rk2mQ9vXcL4pN8sT1wY6bH3"
@@ -46,6 +56,26 @@ PENDING_SECONDS: Final = 0.5
 _DEFAULT_RUN_SECONDS: Final = 2.0
 
 Hook = Callable[[datetime], None]
+
+
+class ServiceHost(Protocol):
+    """What hosts the services' files and processes (:class:`zcp.sandbox.containers.ContainerHost`)."""
+
+    run_code: bool
+
+    def service_created(self, service: Service) -> None: ...
+
+    def service_deleted(self, service: Service) -> None: ...
+
+    def state_reset(self) -> None: ...
+
+    def upload_path(self, version_id: str) -> Path: ...
+
+    def run_build(self, version: AppVersion, process: Process, zerops_yaml: str, setup: str) -> None: ...
+
+    def run_redeploy(self, version: AppVersion, process: Process) -> None: ...
+
+    def has_artifact(self, version_id: str) -> bool: ...
 
 
 @dataclass(frozen=True)
@@ -89,6 +119,8 @@ class Sandbox:
         #: Base of loopback subdomain URLs while the subdomain gateway runs (see :mod:`.subdomains`);
         #: ``None`` keeps the platform's ``https://{host}-{prefix}-{port}.{zone}`` form.
         self.subdomain_base: str | None = None
+        #: Service files and processes while the containers extension runs (None: API only).
+        self.host: ServiceHost | None = None
         self.reset(scenario)
 
     # --- lifecycle of the whole sandbox ----------------------------------------------------------
@@ -110,6 +142,8 @@ class Sandbox:
             self.scenario = scenario
             if scenario:
                 seed_scenario(self, scenario)
+            if self.host is not None:
+                self.host.state_reset()
 
     def advance(self) -> int:
         """Apply every scheduled change the clock has passed; return how many were applied."""
@@ -187,6 +221,16 @@ class Sandbox:
             raise not_found("processNotFound", "Process")
         return process
 
+    def service_created(self, service: Service) -> None:
+        """Tell the host a service now exists (importers call this once it is in the state)."""
+        if self.host is not None:
+            self.host.service_created(service)
+
+    def service_deleted(self, service: Service) -> None:
+        """Tell the host a service is gone (its files and processes go with it)."""
+        if self.host is not None:
+            self.host.service_deleted(service)
+
     def project_services(self, project_id: str) -> list[Service]:
         return [s for s in self.state.services.values() if s.project_id == project_id and not s.deleted]
 
@@ -258,6 +302,45 @@ class Sandbox:
         if on_cancel:
             self.state.cancel_hooks[process.id] = on_cancel
         return process
+
+    def open_process(
+        self,
+        action: str,
+        project: Project,
+        services: list[Service],
+        *,
+        user_id: str | None,
+        app_version_id: str | None = None,
+    ) -> Process:
+        """A PENDING process that nothing schedules: whoever opened it moves it (:meth:`end_process`)."""
+        now = self.now()
+        self.state.process_sequence += 1
+        process = Process(
+            id=self.ids.new(),
+            client_id=project.client_id,
+            project_id=project.id,
+            action=action,
+            service_ids=[s.id for s in services],
+            created=now,
+            last_update=now,
+            sequence=self.state.process_sequence,
+            user_id=user_id,
+            app_version_id=app_version_id,
+        )
+        self.state.processes[process.id] = process
+        return process
+
+    def end_process(self, process: Process, fail_reason: str | None = None) -> None:
+        """Finish (or with ``fail_reason`` fail) an opened process that is still in progress."""
+        if not process.in_progress:
+            return
+        now = self.now()
+        if process.started is None:
+            process.started = now
+        process.finished = process.last_update = now
+        process.status = "FAILED" if fail_reason else "FINISHED"
+        process.fail_reason = fail_reason
+        self.state.cancel_hooks.pop(process.id, None)
 
     def cancel(self, process: Process) -> Process:
         """Cancel a PENDING or RUNNING process (reported as ``CANCELLED``, a spelling seen live)."""

@@ -355,3 +355,22 @@ def seed_scenario(sandbox: Sandbox, name: str) -> None:
     seeder = _Seeder(sandbox)
     seeder.account()
     build(seeder)
+
+
+def add_zcp_service(sandbox: Sandbox, project: Project, hostname: str = "zcp") -> Service:
+    """zcp's own service in ``project`` (an Ubuntu runtime started without code), or the one there already.
+
+    ``zcp sandbox serve --container`` makes a ``zcp serve`` act as this service. Call with the lock held.
+    """
+    for service in sandbox.project_services(project.id):
+        if service.name == hostname:
+            return service
+    seeder = _Seeder(sandbox)
+    grant = sandbox.grant_for(sandbox.token)
+    seeder.user = sandbox.state.users.get(grant.user_id) if grant else None
+    service = seeder.service(project, hostname, "ubuntu@24.04", start_without_code=True)
+    from zcp.sandbox.builds import placeholder_version
+
+    placeholder_version(sandbox, service, seeder.now)
+    sandbox.service_created(service)
+    return service

@@ -25,15 +25,19 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Final
 
-from starlette.routing import BaseRoute
+import anyio
+from starlette.requests import Request
+from starlette.responses import FileResponse, Response
+from starlette.routing import BaseRoute, Route
 
 from zcp.sandbox.failures import ApiFailure
 from zcp.sandbox.lifecycle import SUBDOMAIN_ENV, subdomain_label, subdomain_url
 from zcp.sandbox.model import Service
-from zcp.sandbox.routes.base import Call, Endpoint, endpoint_route
-from zcp.sandbox.sandbox import Sandbox
+from zcp.sandbox.routes.base import Call, Endpoint, endpoint_route, json_response
+from zcp.sandbox.sandbox import RequestRecord, Sandbox
 
 log = logging.getLogger(__name__)
 
@@ -89,6 +93,119 @@ ENDPOINTS: Final = (
         ROUTE_NAME, "GET", "/{label}/{rest:path}", _serve, auth=False, json_body=False, prefix=GATEWAY_PREFIX
     ),
 )
+_METHODS: Final = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+_HOP_BY_HOP: Final = frozenset(
+    {
+        "connection",
+        "keep-alive",
+        "transfer-encoding",
+        "te",
+        "trailer",
+        "upgrade",
+        "proxy-authorization",
+        "proxy-connection",
+        "host",
+        "content-length",
+        "content-encoding",
+    }
+)
+MAX_PROXIED_BYTES: Final = 50 * 1024 * 1024
+
+
+def _running_app(sandbox: Sandbox, label: str) -> Any:
+    """The app serving ``label`` under ``--run-code`` (None: answer from the state as without it)."""
+    with sandbox.lock:
+        sandbox.advance()
+        host = sandbox.host
+        service = find_by_label(sandbox, label)
+        apps = getattr(host, "apps", None)
+        if service is None or not isinstance(apps, dict):
+            return None
+        return apps.get(service.id)
+
+
+def gateway_routes(sandbox: Sandbox) -> list[BaseRoute]:
+    """The gateway: proxies to a running app under ``--run-code``, else answers from the state."""
+    fallback = {e.path: endpoint_route(sandbox, e) for e in ENDPOINTS}
+
+    async def serve(request: Request) -> Response:
+        label = request.path_params["label"]
+        app = _running_app(sandbox, label)
+        if app is None:
+            if request.method != "GET":
+                return Response(status_code=405)
+            route = fallback["/{label}/{rest:path}" if "rest" in request.path_params else "/{label}"]
+            return await route.endpoint(request)  # type: ignore[no-any-return]
+        plan = sandbox.faults.plan(ROUTE_NAME)
+
+        def record(status: int) -> None:
+            sandbox.record_request(
+                RequestRecord(request.method, request.url.path, ROUTE_NAME, status, plan.label)
+            )
+
+        if plan.latency:
+            await anyio.sleep(plan.latency)
+        if plan.status is not None:
+            record(plan.status)
+            return json_response(plan.status, ApiFailure(plan.status, plan.code, plan.message).body())
+        try:
+            with sandbox.lock:
+                answer(sandbox, label)  # service state first: stopped, restarting, …
+            response = await _from_app(app, request)
+        except ApiFailure as failure:
+            record(failure.status)
+            return json_response(failure.status, failure.body())
+        record(response.status_code)
+        return response
+
+    return [
+        Route(f"{GATEWAY_PREFIX}/{{label}}", serve, methods=_METHODS, name=ROUTE_NAME),
+        Route(f"{GATEWAY_PREFIX}/{{label}}/{{rest:path}}", serve, methods=_METHODS, name=ROUTE_NAME),
+    ]
+
+
+async def _from_app(app: Any, request: Request) -> Response:
+    rest = request.path_params.get("rest", "")
+    if not app.running:
+        raise ApiFailure(
+            502, "badGateway", f"The app exited with code {app.exit_code}; nothing is listening."
+        )
+    if app.static_root is not None:
+        return _static(app.static_root, rest)
+    import httpx
+
+    headers = {k: v for k, v in request.headers.items() if k.lower() not in _HOP_BY_HOP}
+    headers["x-forwarded-proto"] = "https"
+    url = f"http://127.0.0.1:{app.port}/{rest}"
+    if request.url.query:
+        url += f"?{request.url.query}"
+    try:
+        async with httpx.AsyncClient(timeout=30.0, follow_redirects=False) as http:
+            reply = await http.request(request.method, url, headers=headers, content=await request.body())
+    except httpx.HTTPError as error:
+        raise ApiFailure(502, "badGateway", f"The app did not answer ({type(error).__name__}).") from None
+    body = reply.content[:MAX_PROXIED_BYTES]
+    out = [(k, v) for k, v in reply.headers.multi_items() if k.lower() not in _HOP_BY_HOP]
+    response = Response(content=body, status_code=reply.status_code)
+    for key, value in out:
+        response.headers.append(key, value)
+    return response
+
+
+def _static(root: Path, rest: str) -> Response:
+    """A file of a built-in web server's document root (``index.html`` for folders); PHP is not run."""
+    target = (root / rest).resolve()
+    try:
+        target.relative_to(root.resolve())
+    except ValueError:
+        raise ApiFailure(404, "notFound", "Not found.") from None
+    if target.is_dir():
+        target = target / "index.html"
+    if target.suffix == ".php" or (not rest and not target.exists() and (root / "index.php").exists()):
+        raise ApiFailure(501, "phpNotExecuted", "The sandbox serves static files only; PHP is not executed.")
+    if not target.is_file():
+        raise ApiFailure(404, "notFound", f"No file /{rest}.")
+    return FileResponse(target)
 
 
 def publish_loopback_urls(sandbox: Sandbox) -> None:
@@ -112,7 +229,7 @@ class SubdomainGateway:
     name: str = "subdomain-gateway"
 
     def routes(self, sandbox: Sandbox) -> Sequence[BaseRoute]:
-        return [endpoint_route(sandbox, endpoint) for endpoint in ENDPOINTS]
+        return gateway_routes(sandbox)
 
     async def start(self, sandbox: Sandbox) -> None:
         publish_loopback_urls(sandbox)

@@ -218,8 +218,9 @@ def service_env(service: Service, var: EnvVar) -> dict[str, Any]:
     }
 
 
-def app_version(version: AppVersion) -> dict[str, Any]:
+def app_version(version: AppVersion, sandbox: Sandbox | None = None) -> dict[str, Any]:
     build = version.build
+    user = sandbox.state.users.get(version.user_id or "") if sandbox is not None else None
     return {
         "id": version.id,
         "clientId": version.client_id,
@@ -246,6 +247,9 @@ def app_version(version: AppVersion) -> dict[str, Any]:
             else None
         ),
         "userData": [],
+        "createdByUser": (
+            {"type": "USER", "id": user.id, "email": user.email, "fullName": user.full_name} if user else None
+        ),
         "githubIntegration": None,
         "publicGitSource": None,
         "created": ts(version.created),

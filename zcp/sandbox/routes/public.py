@@ -9,7 +9,7 @@ from datetime import timedelta
 from typing import Any, Final
 
 from zcp.sandbox import builds, envs, exporter, importer, lifecycle, wire
-from zcp.sandbox.failures import ApiFailure, invalid_input
+from zcp.sandbox.failures import invalid_input
 from zcp.sandbox.routes.base import Call, Endpoint, Handler
 from zcp.sandbox.search import parse_search, run_search
 
@@ -202,7 +202,7 @@ def search_app_versions(call: Call) -> Any:
         for v in call.sandbox.state.app_versions.values()
         if call.user.sees_project(v.client_id, v.project_id)
     ]
-    return _search(call, [wire.app_version(v) for v in versions])
+    return _search(call, [wire.app_version(v, call.sandbox) for v in versions])
 
 
 def search_service_stack_types(call: Call) -> Any:
@@ -222,8 +222,10 @@ def create_app_version(call: Call) -> Any:
     sandbox.require_write(call.user)
     service = sandbox.service(call.user, call.params["serviceStackId"])
     name = call.body.get("name") if isinstance(call.body, dict) else None
-    version = builds.create_app_version(sandbox, service, name=name if isinstance(name, str) else None)
-    data = wire.app_version(version)
+    version = builds.create_app_version(
+        sandbox, service, name=name if isinstance(name, str) else None, user_id=call.user.user_id
+    )
+    data = wire.app_version(version, sandbox)
     data["uploadUrl"] = f"{call.base_url}/_sandbox/upload/{version.id}"
     return data
 
@@ -240,12 +242,9 @@ def build_and_deploy(call: Call) -> Any:
     return wire.process(sandbox, process)
 
 
-def upload_archive(call: Call) -> Any:
-    version = call.sandbox.state.app_versions.get(call.params["appVersionId"])
-    if version is None:
-        raise ApiFailure(404, "appVersionNotFound", "App version not found.")
-    builds.receive_upload(call.sandbox, version, len(call.raw_body))
-    return {}
+def deploy_app_version(call: Call) -> Any:
+    version = builds.app_version_for(call.sandbox, call.user, call.params["appVersionId"])
+    return wire.process(call.sandbox, builds.redeploy_version(call.sandbox, call.user, version))
 
 
 _SID = "/service-stack/{serviceStackId}"
@@ -286,13 +285,6 @@ ENDPOINTS: Final = (
     Endpoint("region_zcli", "GET", "/region/zcli", region_zcli, auth=False),
     Endpoint("create_app_version", "POST", f"{_SID}/app-version", create_app_version),
     Endpoint("build_and_deploy", "PUT", "/app-version/{appVersionId}/build-and-deploy", build_and_deploy),
-    Endpoint(
-        "upload_archive",
-        "PUT",
-        "/_sandbox/upload/{appVersionId}",
-        upload_archive,
-        auth=False,
-        json_body=False,
-        prefix="",
-    ),
+    Endpoint("deploy_app_version", "PUT", "/app-version/{appVersionId}/deploy", deploy_app_version),
+    # PUT <uploadUrl> streams: see zcp.sandbox.routes.uploads
 )
