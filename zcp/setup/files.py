@@ -9,13 +9,12 @@ that cannot be parsed is never overwritten: the edit raises :class:`~zcp.errors.
 from __future__ import annotations
 
 import json
-import os
-import secrets
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from zcp.errors import ConfigError
+from zcp.state.fs import atomic_write_text
 
 __all__ = [
     "BEGIN",
@@ -36,27 +35,9 @@ _PERMISSION_PREFIX = f"mcp__{SERVER_NAME}__"
 
 
 def atomic_write(path: Path, text: str) -> None:
-    """Replace ``path`` with ``text`` through a synced temp file in the same folder.
-
-    A reader sees the old file or the new one, never half of it; an existing file keeps its mode.
-    """
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """Replace ``path`` with ``text`` atomically (:mod:`zcp.state.fs`); an existing file keeps its mode."""
     mode = path.stat().st_mode & 0o777 if path.exists() else 0o644
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
-    try:
-        with tmp.open("w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-    directory = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(directory)
-    finally:
-        os.close(directory)
+    atomic_write_text(path, text, mode=mode)
 
 
 def replace_block(existing: str | None, block: str, *, path: Path) -> str:

@@ -175,6 +175,23 @@ def git_push_deploy(host: str, rationale: str) -> NextAction:
     )
 
 
+def iteration_tier(streak: int, cap: int) -> str:
+    """What to do about a failure, by how many attempts in a row have failed (the cap stops the session).
+
+    Tiers: the first two failures — diagnose the one cause the result names (the failure class's own
+    advice, so nothing is added here); from the third — check the usual suspects systematically
+    instead of guessing; the cap itself is handled by the plan.
+    """
+    if streak <= 2:
+        return ""
+    left = max(cap - streak, 0)
+    return (
+        f" {streak} failed attempts in a row ({left} left before zcp stops the session): stop guessing and "
+        "check systematically — env var names against zerops_discover includeEnvs=true, the app listening on "
+        "0.0.0.0 and the run.ports port, deployFiles against what run.start needs."
+    )
+
+
 def failure_sentence(what: str, host: str, attempt: AttemptInfo) -> str:
     cls = attempt.effective_failure_class
     description, advice = FAILURE_CLASS_TEXT[cls]

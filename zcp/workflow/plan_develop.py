@@ -18,6 +18,7 @@ from zcp.workflow.actions import (
     failure_sentence,
     git_push_deploy,
     git_push_setup,
+    iteration_tier,
     logs_call,
     record_deploy,
     start_develop,
@@ -131,7 +132,12 @@ class _Develop:
         if last is not None and last.result == "failed":
             return (
                 "develop.redeploy-failed",
-                _deploy_action(env, host, failure_sentence("deploy", host, last)),
+                _deploy_action(
+                    env,
+                    host,
+                    failure_sentence("deploy", host, last)
+                    + iteration_tier(session.failed_streak(host), session.iteration_cap),
+                ),
                 diagnostic_for(host, last, env),
             )
         if svc is not None and svc.bootstrapped and not svc.deployed:
@@ -159,7 +165,12 @@ class _Develop:
         if last is not None and last.result == "failed":
             return (
                 "develop.reverify-failed",
-                verify_call(host, failure_sentence("verify", host, last), label=f"Verify {host} again"),
+                verify_call(
+                    host,
+                    failure_sentence("verify", host, last)
+                    + iteration_tier(session.failed_streak(host), session.iteration_cap),
+                    label=f"Verify {host} again",
+                ),
                 diagnostic_for(host, last, env),
             )
         secondary = None
