@@ -529,3 +529,34 @@ async def test_no_input_crashes_the_tool_or_answers_without_a_code(
         payload = json.loads(result.content[0].text)  # type: ignore[union-attr]
         assert payload["code"] != "UNKNOWN", payload
         assert payload["error"] and payload.get("suggestion") is not None
+
+
+@pytest.mark.sandbox(seed="empty", time_scale=0)
+async def test_a_plan_without_runtimes_provisions_nothing_and_may_skip_close(
+    sandbox: SandboxHandle, tmp_path: Path
+) -> None:
+    async with workflow_session(sandbox, tmp_path) as session:
+        await workflow(
+            session, action="start", workflow="bootstrap", route="classic", intent="just a database"
+        )
+        refused = await session.error(TOOL, {"action": "skip", "step": "discover"})
+        await workflow(session, action="complete", step="discover", plan=[])
+        provisioned = await workflow(session, action="complete", step="provision")
+        skipped = await workflow(session, action="skip", step="close", reason="managed services only")
+    assert refused["code"] == "INVALID_PARAMETER"
+    assert provisioned["status"] == "step-complete" and provisioned["data"]["checks"] == []
+    assert skipped["status"] == "skipped" and skipped["phase"] == "idle"
+
+
+@pytest.mark.sandbox(seed="empty", time_scale=0)
+async def test_closing_a_bootstrap_that_created_services_cannot_be_skipped(
+    sandbox: SandboxHandle, tmp_path: Path
+) -> None:
+    async with workflow_session(sandbox, tmp_path) as session:
+        await workflow(session, action="start", workflow="bootstrap", route="classic", intent="node")
+        await workflow(session, action="complete", step="discover", plan=NODE_PAIR_PLAN)
+        await workflow(session, action="complete", step="provision")
+        payload = await session.error(TOOL, {"action": "skip", "step": "close"})
+        wrong = await session.error(TOOL, {"action": "complete", "step": "discover", "plan": []})
+    assert payload["code"] == "INVALID_PARAMETER"
+    assert wrong["code"] == "BOOTSTRAP_NOT_ACTIVE" and wrong["details"]["currentStep"] == "close"
