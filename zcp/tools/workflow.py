@@ -11,8 +11,9 @@ import json
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from mcp.server.mcpserver import Context
-from pydantic import BaseModel, Field, JsonValue
+from pydantic import BaseModel, Field
 
+from zcp.hostnames import check_hostname
 from zcp.ops.workflow.dispatch import WorkflowRequest, handle
 from zcp.tools.base import ToolDefinition, ToolOutput
 from zcp.tools.inputs import FlexBool, Hostname
@@ -53,7 +54,7 @@ Action = Literal[
 class CallOut(BaseModel):
     label: str
     tool: str
-    args: dict[str, JsonValue] = Field(default_factory=dict)
+    args: dict[str, Any] = Field(default_factory=dict)
     rationale: str | None = None
 
 
@@ -153,7 +154,7 @@ def workflow_tool(app: App) -> ToolDefinition:
         attestation: Annotated[str | None, Field(description="optional note for the step")] = None,
         reason: Annotated[str | None, Field(description="why a step is skipped")] = None,
         closeMode: Annotated[
-            dict[Hostname, str] | None, Field(description='{"<hostname>": "auto|git-push|manual"}')
+            dict[str, str] | None, Field(description='{"<hostname>": "auto|git-push|manual"}')
         ] = None,
         service: Annotated[
             Hostname | None, Field(description="runtime for git-push-setup / build-integration")
@@ -169,6 +170,8 @@ def workflow_tool(app: App) -> ToolDefinition:
         ] = None,
         ctx: Context | None = None,
     ) -> WorkflowResult:
+        for host in closeMode or {}:
+            check_hostname(host, what="closeMode key")
         request = WorkflowRequest(
             action=action,
             workflow=workflow,
