@@ -19,7 +19,7 @@ def _empty_subschemas(node: Any, path: str) -> list[str]:
     if isinstance(node, dict):
         for key, value in node.items():
             where = f"{path}.{key}"
-            if key in _SCHEMA_KEYS and value == {}:
+            if key in _SCHEMA_KEYS and isinstance(value, dict) and not set(value) - {"description", "title"}:
                 found.append(where)
             found += _empty_subschemas(value, where)
     elif isinstance(node, list):
