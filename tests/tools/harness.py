@@ -22,6 +22,7 @@ from tests.plugins.core import result_text
 from tests.plugins.sandbox import SandboxHandle
 from zcp.app import App
 from zcp.auth import PlatformConnection, discover_project
+from zcp.calls import ToolCall
 from zcp.clock import Clock, FunctionClock
 from zcp.runtime import RuntimeInfo
 from zcp.server.app import build_server
@@ -105,6 +106,11 @@ class ToolSession:
         """Call and return the error wire JSON, failing the test when the call succeeded."""
         result = await self.call(name, arguments)
         return error_payload(result)
+
+
+def commands(data: dict[str, Any], key: str = "nextActions") -> list[str]:
+    """A result's next actions (``[{tool, args}]``) as the commands the text shows."""
+    return [ToolCall.model_validate(call).command for call in data.get(key) or []]
 
 
 def error_payload(result: CallToolResult) -> dict[str, Any]:

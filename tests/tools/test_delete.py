@@ -12,6 +12,7 @@ from tests.plugins.core import result_text
 from tests.plugins.sandbox import SandboxHandle
 from tests.tools.harness import (
     Progress,
+    commands,
     error_payload,
     in_container,
     knowledge_only_session,
@@ -48,7 +49,7 @@ async def test_without_confirmation_a_dry_run_says_what_would_be_lost(sandbox: S
     data = result.structured_content
     assert data is not None and data["dryRun"] is True
     assert data["confirmWith"] == 'zerops_delete serviceHostname="db" confirm="db"'
-    assert data["nextActions"] == [data["confirmWith"]]
+    assert commands(data) == [data["confirmWith"]]
     assert "db (postgresql@16, ACTIVE) is deleted with all its containers and data" in data["effects"]
     assert any(e.startswith("appdev, appstage reference db's variables") for e in data["effects"])
     assert "DRY RUN — nothing was changed" in result_text(result)
@@ -88,7 +89,7 @@ async def test_a_short_wait_reports_the_delete_as_still_running(sandbox: Sandbox
             "zerops_delete", {"serviceHostname": "appstage", "confirm": "appstage", "waitSeconds": 0}
         )
     assert data["outcome"] == "running"
-    assert data["nextActions"] == [f'zerops_process processId="{data["process"]["processId"]}"']
+    assert commands(data) == [f'zerops_process processId="{data["process"]["processId"]}"']
 
 
 @pytest.mark.sandbox(seed="standard")

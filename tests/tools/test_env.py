@@ -13,6 +13,7 @@ from tests.plugins.core import result_text
 from tests.plugins.sandbox import SandboxHandle
 from tests.tools.harness import (
     Progress,
+    commands,
     error_payload,
     in_container,
     knowledge_only_session,
@@ -56,7 +57,7 @@ async def test_get_lists_keys_and_hides_values_unless_asked(sandbox: SandboxHand
     assert keys["DB_HOST"]["isReference"] is True
     assert keys["hostname"]["generated"] is True
     assert "${db_hostname}" not in result_text(hidden)
-    assert data["nextActions"] == ['zerops_env action="get" serviceHostname="appdev" includeValues=true']
+    assert commands(data) == ['zerops_env action="get" serviceHostname="appdev" includeValues=true']
     assert {v["key"]: v.get("value") for v in shown["variables"]}["DB_HOST"] == "${db_hostname}"
 
 
@@ -107,7 +108,7 @@ async def test_set_expands_expressions_stores_values_and_restarts_the_service(sa
     }
     assert [r["service"] for r in _restarts(data)] == ["appdev"]
     assert _restarts(data)[0]["status"] == "FINISHED"
-    assert data["nextActions"] == ['zerops_verify serviceHostname="appdev"']
+    assert commands(data) == ['zerops_verify serviceHostname="appdev"']
     assert any("restart appdev" in m or "appdev" in m for m in progress.messages)
 
 
@@ -135,7 +136,7 @@ async def test_skip_restart_leaves_the_restart_to_the_caller(sandbox: SandboxHan
             {"action": "set", "serviceHostname": "appdev", "variables": ["A=1"], "skipRestart": "true"},
         )
     assert data["restartSkipped"] is True and not _restarts(data)
-    assert data["nextActions"] == ['zerops_manage action="restart" serviceHostname="appdev"']
+    assert commands(data) == ['zerops_manage action="restart" serviceHostname="appdev"']
     assert sandbox.hits("restart_service") == 0
 
 
@@ -255,7 +256,7 @@ async def test_a_change_still_running_is_not_followed_by_a_restart(sandbox: Sand
         )
     assert data["outcome"] == "running" and sandbox.hits("restart_service") == 0
     process_id = data["processes"][0]["processId"]
-    assert data["nextActions"] == [
+    assert commands(data) == [
         f'zerops_process processId="{process_id}"',
         'zerops_manage action="restart" serviceHostname="appdev"',
     ]

@@ -12,6 +12,7 @@ from tests.plugins.core import result_text
 from tests.plugins.sandbox import SandboxHandle
 from tests.tools.harness import (
     Progress,
+    commands,
     error_payload,
     knowledge_only_session,
     mutating_hits,
@@ -44,7 +45,7 @@ async def test_a_vertical_change_waits_for_its_process_and_shows_the_new_limits(
     assert data["process"]["actionName"] == "stack.updateAutoscaling"
     assert data["scaling"]["minRam"] == 0.5 and data["scaling"]["maxRam"] == 2
     assert data["scaling"]["maxContainers"] == 3 and data["scaling"]["cpuMode"] == "DEDICATED"
-    assert data["nextActions"] == ['zerops_verify serviceHostname="appdev"']
+    assert commands(data) == ['zerops_verify serviceHostname="appdev"']
     assert progress.messages and all(m.startswith("scale appdev: ") for m in progress.messages)
     assert "the CPU mode can change at most once an hour" in data["warnings"]
 

@@ -1,8 +1,10 @@
-"""Deleting a service: what it would break, and the delete itself.
+"""Deleting a service: what it would break, the confirmation, and the delete itself.
 
 :func:`delete_impact` gathers what a dry run shows before anything is deleted: the service, whether
 its public subdomain goes away, and which other services reference its variables (``${db_...}``) and
-would lose them. zcp's own service is never deleted (``SELF_SERVICE_BLOCKED``).
+would lose them. :func:`delete_or_preview` is the whole flow: without a confirmation that names the
+service it is a dry run with the call that confirms; with it the service is deleted and the process
+waited for. zcp's own service is never deleted (``SELF_SERVICE_BLOCKED``).
 """
 
 from __future__ import annotations
@@ -10,9 +12,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from zcp.calls import ToolCall
 from zcp.errors import PlatformError
 from zcp.ops.env import REFERENCE
 from zcp.ops.targets import guard_self
+from zcp.ops.waiting import Outcome, ProcessWaiter, Waited, outcome_of, poll_call
 
 if TYPE_CHECKING:
     from zcp.auth import PlatformConnection
@@ -51,3 +55,92 @@ async def delete_impact(
 async def delete_service(platform: PlatformConnection, service: ServiceStack) -> Process:
     guard_self(platform, service, "delete")
     return await platform.client.delete_service(service.id)
+
+
+@dataclass(frozen=True)
+class DeleteOutcome:
+    """A dry run (``dry_run``) or how the delete ended."""
+
+    service: ServiceStack
+    dry_run: bool
+    summary: str
+    effects: tuple[str, ...] = ()
+    outcome: Outcome | None = None
+    waited: Waited | None = None
+    confirm: ToolCall | None = None
+    warnings: tuple[str, ...] = ()
+    next_actions: tuple[ToolCall, ...] = ()
+
+
+def confirm_call(host: str) -> ToolCall:
+    """The call that deletes ``host`` (to be sent only after the user approved it)."""
+    return ToolCall.of("zerops_delete", serviceHostname=host, confirm=host)
+
+
+async def delete_or_preview(
+    platform: PlatformConnection,
+    service: ServiceStack,
+    services: list[ServiceStack],
+    *,
+    confirm: str | None,
+    waiter: ProcessWaiter,
+) -> DeleteOutcome:
+    """Delete ``service`` when ``confirm`` names it; otherwise a dry run of what would be lost."""
+    host = service.name
+    guard_self(platform, service, "delete")
+    if confirm is None or confirm.strip() != host:
+        return await _preview(platform, service, services, confirm)
+    process = await delete_service(platform, service)
+    waited = await waiter.wait(process, label=host)
+    outcome = outcome_of([waited])
+    summary = {
+        "done": f"deleted {host}",
+        "failed": f"deleting {host} ended {waited.status}",
+        "running": f"{host} is still being deleted",
+    }[outcome]
+    return DeleteOutcome(
+        service=service,
+        dry_run=False,
+        summary=summary,
+        outcome=outcome,
+        waited=waited,
+        warnings=(waited.problem,) if waited.problem else (),
+        next_actions=(poll_call(waited.process.id),)
+        if outcome == "running"
+        else (ToolCall.of("zerops_discover"),),
+    )
+
+
+async def _preview(
+    platform: PlatformConnection, service: ServiceStack, services: list[ServiceStack], confirm: str | None
+) -> DeleteOutcome:
+    host = service.name
+    kind = service.type_version or service.category or "service"
+    impact = await delete_impact(platform, service, services)
+    effects = [f"{host} ({kind}, {service.status}) is deleted with all its containers and data"]
+    if service.subdomain_access:
+        effects.append(f"{host}'s public subdomain stops answering")
+    if impact.referenced_by:
+        effects.append(
+            f"{', '.join(impact.referenced_by)} reference {host}'s variables (${{{host}_...}}); "
+            "those references break"
+        )
+    warnings = []
+    if not impact.checked_references:
+        warnings.append(
+            "some services' variables could not be read; references to this service may be missed"
+        )
+    if confirm is not None:
+        warnings.append(
+            f"confirm={confirm.strip()!r} does not name this service; it must be exactly {host!r}"
+        )
+    call = confirm_call(host)
+    return DeleteOutcome(
+        service=service,
+        dry_run=True,
+        summary=f"would delete {host}; this cannot be undone",
+        effects=tuple(effects),
+        confirm=call,
+        warnings=tuple(warnings),
+        next_actions=(call,),
+    )

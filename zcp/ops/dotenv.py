@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
+from zcp.calls import ToolCall
 from zcp.errors import InvalidParameter, InvalidZeropsYaml, NotFoundError
 from zcp.ops.env import REFERENCE
 from zcp.platform import status as st
@@ -214,3 +215,41 @@ async def build_dotenv(
     return Dotenv(
         path, resolution.values, resolution.unresolved, resolution.referenced, managed, path.exists()
     )
+
+
+@dataclass(frozen=True)
+class DotenvWritten:
+    """A ``.env`` that was written, what could not be resolved, and what the caller should know."""
+
+    dotenv: Dotenv
+    warnings: tuple[str, ...]
+    next_actions: tuple[ToolCall, ...]
+
+
+async def generate_dotenv(
+    platform: PlatformConnection,
+    service: ServiceStack,
+    services: list[ServiceStack],
+    *,
+    setup: str | None,
+    path: str | None,
+    work_dir: Path,
+) -> DotenvWritten:
+    """Find the zerops.yaml, resolve the setup's variables and write ``.env`` next to it."""
+    zerops_yaml = locate_zerops_yaml(path, work_dir)
+    built = await build_dotenv(platform, service, services, zerops_yaml, setup or service.name)
+    write_atomically(built.path, render_dotenv(built.values))
+    warnings = []
+    if built.existed:
+        warnings.append(f"replaced the existing {built.path}")
+    if not ignored_by_git(built.path):
+        warnings.append(f"{built.path.name} holds credentials: add it to .gitignore")
+    if built.managed_hosts:
+        warnings.append(
+            f"{', '.join(built.managed_hosts)} resolve only inside the project network: run "
+            f"`zcli vpn up {platform.project.id}` before starting the app locally"
+        )
+    next_actions = (
+        (ToolCall.of("zerops_env", action="get", serviceHostname=service.name),) if built.unresolved else ()
+    )
+    return DotenvWritten(built, tuple(warnings), next_actions)

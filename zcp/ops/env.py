@@ -7,9 +7,11 @@ keys, values a service env file cannot carry), then ``<@...>`` expressions in va
 * service variables in one env-file write (the platform upserts the keys it names, one process);
 * project variables one by one; the platform has no update, so a key that exists is deleted first.
 
-A service only sees changed variables after a restart. :func:`restart_targets` says which services to
-restart: the service itself, or for project variables every running runtime — never zcp's own service.
-Values are never logged.
+A service only sees changed variables after a restart. :func:`change_env` is the whole set/delete
+flow: store the change, wait for it, then restart what it affects (:func:`restart_targets`: the service
+itself, or for project variables every running runtime — never zcp's own service) and wait for those
+restarts, all within one budget; with ``skip_restart`` (or when the change is still being applied)
+the restart calls become next actions instead. Values are never logged.
 """
 
 from __future__ import annotations
@@ -18,9 +20,11 @@ import random
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Final, Literal
 
-from zcp.errors import InvalidEnvFormat, InvalidParameter
+from zcp.calls import ToolCall
+from zcp.errors import InvalidEnvFormat, InvalidParameter, ZcpError
+from zcp.ops.waiting import Outcome, ProcessWaiter, Waited, outcome_of, poll_call
 from zcp.platform import status as st
 
 if TYPE_CHECKING:
@@ -254,3 +258,121 @@ def restart_targets(
         else:
             targets.append(candidate)
     return RestartPlan(tuple(targets), tuple(notes))
+
+
+def restart_call(host: str) -> ToolCall:
+    return ToolCall.of("zerops_manage", action="restart", serviceHostname=host)
+
+
+async def restart_all(
+    platform: PlatformConnection, waiter: ProcessWaiter, targets: Sequence[ServiceStack]
+) -> tuple[list[Waited], list[str]]:
+    """Restart each target and wait; a refusal becomes a warning, not a failed call."""
+    from zcp.ops.manage import run_action
+
+    started = []
+    warnings = []
+    for target in targets:
+        try:
+            started.append((target.name, await run_action(platform, "restart", target)))
+        except ZcpError as error:
+            warnings.append(f"restart of {target.name} failed: {error.code} {error}")
+    return await waiter.wait_all(started), warnings
+
+
+# --- the set / delete flow -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ChangedVariable:
+    """A variable that was set or deleted; ``value`` is the stored value (shown only when asked)."""
+
+    key: str
+    value: str | None = None
+    is_reference: bool = False
+    replaced: bool = False
+
+
+@dataclass(frozen=True)
+class EnvChange:
+    """How a set or delete ended, with the restarts it caused."""
+
+    variables: tuple[ChangedVariable, ...]
+    changes: tuple[Waited, ...]
+    restarts: tuple[Waited, ...]
+    outcome: Outcome
+    warnings: tuple[str, ...]
+    next_actions: tuple[ToolCall, ...]
+
+
+async def change_env(
+    platform: PlatformConnection,
+    services: Sequence[ServiceStack],
+    service: ServiceStack | None,
+    action: Literal["set", "delete"],
+    items: Sequence[str],
+    *,
+    skip_restart: bool,
+    waiter: ProcessWaiter,
+) -> EnvChange:
+    """Set or delete variables of ``service`` (or of the project when ``None``), then restart what sees them."""
+    if action == "set":
+        assignments = expand_values(parse_assignments(items))
+        if service is not None:
+            process, replaced = await set_service_vars(platform, service, assignments)
+            pending = [(service.name, process)]
+        else:
+            pending, replaced = await set_project_vars(platform, assignments)
+        variables = tuple(
+            ChangedVariable(a.key, a.value, is_reference(a.value), a.key in replaced) for a in assignments
+        )
+    else:
+        keys = parse_keys(items)
+        if service is not None:
+            pending = await delete_service_vars(platform, service, keys)
+        else:
+            pending = await delete_project_vars(platform, keys)
+        variables = tuple(ChangedVariable(key) for key in keys)
+    changes = await waiter.wait_all(pending)
+    outcome = outcome_of(changes)
+    warnings = [w.problem for w in changes if w.problem]
+    plan = restart_targets(services, platform.runtime, service=service)
+    warnings += plan.notes
+    restart_calls = [restart_call(t.name) for t in plan.targets]
+    restarts: list[Waited] = []
+    next_actions: list[ToolCall] = []
+    if outcome == "running":
+        next_actions = [poll_call(w.process.id) for w in changes if w.still_running]
+        if not skip_restart and plan.targets:
+            warnings.append("the change is still being applied, so nothing was restarted yet")
+            next_actions += restart_calls
+    elif outcome == "failed":
+        host = service.name if service is not None else None
+        next_actions = [
+            ToolCall.of("zerops_events", serviceHostname=host) if host else ToolCall.of("zerops_events")
+        ]
+    elif skip_restart:
+        next_actions = restart_calls
+    else:
+        restarts, restart_warnings = await restart_all(platform, waiter, plan.targets)
+        warnings += restart_warnings
+        if outcome_of(restarts) == "running":
+            outcome = "running"
+        next_actions = [poll_call(r.process.id) for r in restarts if r.still_running]
+        next_actions += [
+            ToolCall.of("zerops_verify", serviceHostname=r.label) for r in restarts if r.succeeded
+        ]
+    if skip_restart and plan.targets:
+        warnings.append(
+            "not restarted: "
+            + ", ".join(t.name for t in plan.targets)
+            + " (they see the change after a restart)"
+        )
+    return EnvChange(
+        variables=variables,
+        changes=tuple(changes),
+        restarts=tuple(restarts),
+        outcome=outcome,
+        warnings=tuple(warnings),
+        next_actions=tuple(next_actions),
+    )

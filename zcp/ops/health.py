@@ -26,6 +26,7 @@ from zcp.axes import runtime_class_for
 from zcp.calls import ToolCall
 from zcp.errors import ZcpError
 from zcp.ops.probe import HttpProber
+from zcp.ops.subdomain import published_url, subdomain_urls
 from zcp.platform import status as st
 from zcp.platform.logs import LogQuery
 
@@ -43,7 +44,6 @@ RuntimeClass = Literal["managed", "dynamic", "implicit", "static", "worker"]
 ERROR_WINDOW: Final = timedelta(minutes=5)
 #: Error lines kept as evidence in a failed ``error_logs`` check.
 EVIDENCE_LINES: Final = 3
-SUBDOMAIN_ENV: Final = "zeropsSubdomain"
 _COMING_UP: Final = frozenset({"CREATING", "STARTING", "RESTARTING", "RELOADING"})
 _RANK: Final[dict[Health, int]] = {"healthy": 0, "degraded": 1, "unhealthy": 2}
 
@@ -132,26 +132,14 @@ async def error_log_check(
     )
 
 
-def fallback_subdomain_url(project: Project, service: ServiceStack) -> str | None:
-    """The URL the platform builds (``https://{host}-{prefix}[-{port}].{zone}``) for the first HTTP port."""
-    host = project.zerops_subdomain_host or ""
-    ports = [port.port for port in service.ports if port.http_routing]
-    if not ports or "." not in host:
-        return None
-    prefix, zone = host.split(".", 1)
-    suffix = "" if ports[0] == 80 else f"-{ports[0]}"
-    return f"https://{service.name}-{prefix}{suffix}.{zone}"
-
-
 async def subdomain_url(client: ZeropsClient, project: Project, service: ServiceStack) -> str | None:
-    """The published ``zeropsSubdomain`` URL, else the one the platform would build."""
+    """The published ``zeropsSubdomain`` URL, else the one the platform builds for the first HTTP port."""
     try:
-        for variable in await client.get_service_env(service.id):
-            if variable.key == SUBDOMAIN_ENV and variable.content.startswith(("http://", "https://")):
-                return variable.content
+        found = await published_url(client, service)
     except ZcpError as error:
         log.info("verify %s: reading env failed: %s", service.name, error.code)
-    return fallback_subdomain_url(project, service)
+        found = None
+    return found or next(iter(subdomain_urls(project, service)), None)
 
 
 async def http_check(

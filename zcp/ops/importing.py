@@ -12,16 +12,18 @@ Everything that can be known before the call is checked first, so a bad document
    refused; a service still being deleted is waited for by nobody and refused; zcp's own service is
    never overridden (``SELF_SERVICE_BLOCKED``).
 
-:func:`plan_import` is pure. Overriding is destructive, so the tool asks for a confirmation that names
-the overridden hostnames before anything is sent.
+:func:`plan_import` is pure. Overriding is destructive, so a confirmation that names the overridden
+hostnames is needed before anything is sent. :func:`run_import` is the whole flow — read, check, plan,
+confirm (or answer with a dry run), send, wait for every service's processes within one budget, read
+the services back — and the next actions that follow from how it ended.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, Literal
 
 from zcp.calls import ToolCall
 from zcp.errors import (
@@ -31,8 +33,12 @@ from zcp.errors import (
     NotFoundError,
     SelfServiceBlocked,
 )
+from zcp.ops.targets import is_deleting, project_services
+from zcp.ops.waiting import Outcome, ProcessWaiter, Waited, outcome_of, poll_call
+from zcp.platform import status as st
 
 if TYPE_CHECKING:
+    from zcp.auth import PlatformConnection
     from zcp.platform.models import ServiceStack
     from zcp.runtime import RuntimeInfo
     from zcp.schema import LoadedSchema, ValidationReport
@@ -157,7 +163,7 @@ def plan_import(
         overrides = override_all or entry.get("override") is True
         current = by_name.get(hostname)
         if current is not None:
-            if current.status.upper() in ("DELETING", "SERVICE_DELETING"):
+            if is_deleting(current):
                 deleting.append(hostname)
             elif not overrides:
                 taken.append(hostname)
@@ -207,3 +213,158 @@ def parse_confirmation(confirm: str | None) -> set[str]:
     if not confirm:
         return set()
     return {part.strip() for part in confirm.replace(";", ",").split(",") if part.strip()}
+
+
+# --- the whole flow --------------------------------------------------------------------------------
+
+
+@dataclass
+class ImportedService:
+    """One service of the import: created or replaced, with its process and final status."""
+
+    hostname: str
+    type: str | None
+    action: Literal["create", "override"]
+    service_id: str | None = None
+    status: str | None = None
+    waited: Waited | None = None
+    error: tuple[str, str] | None = None  # the platform's (code, message) for this service
+
+
+@dataclass(frozen=True)
+class ImportOutcome:
+    """A dry run (nothing sent) or how the import ended."""
+
+    dry_run: bool
+    summary: str
+    services: tuple[ImportedService, ...]
+    outcome: Outcome | None = None
+    confirm: ToolCall | None = None
+    confirm_text: str | None = None
+    warnings: tuple[str, ...] = ()
+    next_actions: tuple[ToolCall, ...] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True)
+class ImportRequest:
+    """What the caller asked for, as the tool's parameters."""
+
+    content: str | None
+    file_path: str | None
+    override: bool
+    confirm: str | None
+
+    def confirm_call(self, hostnames: Sequence[str]) -> ToolCall:
+        """The call that goes ahead; inline YAML is not repeated in it (:meth:`confirm_text` says to)."""
+        args: dict[str, Any] = {"filePath": self.file_path} if self.file_path is not None else {}
+        if self.override:
+            args["override"] = True
+        if hostnames:
+            args["confirm"] = ",".join(hostnames)
+        return ToolCall(tool="zerops_import", args=args)
+
+    def confirm_text(self, call: ToolCall) -> str:
+        """``call`` as a command, with ``content=<the same YAML>`` when the YAML was given inline."""
+        if self.content is None:
+            return call.command
+        return call.command.replace("zerops_import", "zerops_import content=<the same YAML>", 1)
+
+
+async def run_import(
+    platform: PlatformConnection,
+    request: ImportRequest,
+    *,
+    work_dir: Path,
+    load_schema: Callable[[], Awaitable[LoadedSchema | None]],
+    waiter: ProcessWaiter,
+) -> ImportOutcome:
+    """Check the import, answer with a dry run when a replacement is not confirmed, else import and wait."""
+    text = read_source(request.content, request.file_path, work_dir)
+    document = parse_document(text)
+    refuse_project_section(document)
+    check_schema(text, await load_schema())
+    plan = plan_import(
+        document, await project_services(platform), override_all=request.override, runtime=platform.runtime
+    )
+    overridden = plan.overridden
+    if (overridden or request.confirm is not None) and parse_confirmation(request.confirm) != set(overridden):
+        return _dry_run(plan, request)
+
+    to_send = with_override(text, document) if request.override else text
+    result = await platform.client.import_services(platform.project.id, to_send)
+    types = {s.hostname: s.type for s in plan.services}
+    entries: dict[str, ImportedService] = {}
+    pending = []
+    for imported in result.service_stacks:
+        entries[imported.name] = ImportedService(
+            hostname=imported.name,
+            type=types.get(imported.name) or None,
+            action="override" if imported.name in overridden else "create",
+            service_id=imported.id or None,
+            error=(imported.error.code, imported.error.message) if imported.error is not None else None,
+        )
+        pending += [(imported.name, process) for process in imported.processes]
+    waited = await waiter.wait_all(pending)
+    for item in waited:
+        entries[item.label].waited = item
+    statuses = {s.name: s.status for s in await project_services(platform)}
+    for entry in entries.values():
+        entry.status = statuses.get(entry.hostname)
+    outcome = outcome_of(waited)
+    if outcome == "done" and any(e.error is not None for e in entries.values()):
+        outcome = "failed"
+    failed = [
+        e.hostname
+        for e in entries.values()
+        if e.error is not None or (e.waited is not None and e.waited.failed)
+    ]
+    running = [w for w in waited if w.still_running]
+    summary = f"imported {len(entries)} service(s) into {result.project_name or platform.project.name}"
+    if failed:
+        summary += f"; failed: {', '.join(failed)}"
+    if running:
+        summary += f"; still being created: {', '.join(w.label for w in running)}"
+    next_actions = [poll_call(w.process.id) for w in running]
+    next_actions += [
+        ToolCall.of("zerops_deploy", targetService=e.hostname)
+        for e in entries.values()
+        if e.status == st.SERVICE_READY_TO_DEPLOY
+    ]
+    next_actions.append(ToolCall.of("zerops_events") if failed else ToolCall.of("zerops_discover"))
+    return ImportOutcome(
+        dry_run=False,
+        summary=summary,
+        services=tuple(entries.values()),
+        outcome=outcome,
+        warnings=tuple(w.problem for w in waited if w.problem),
+        next_actions=tuple(next_actions),
+    )
+
+
+def _dry_run(plan: ImportPlan, request: ImportRequest) -> ImportOutcome:
+    overridden = plan.overridden
+    parts = []
+    if plan.created:
+        parts.append(f"would create {', '.join(plan.created)}")
+    if overridden:
+        parts.append(f"would REPLACE {', '.join(overridden)} (their data and deployed code are lost)")
+    warnings = []
+    if request.confirm is not None:
+        named = sorted(parse_confirmation(request.confirm))
+        expected = ", ".join(overridden) or "nothing (no existing service is replaced: drop confirm)"
+        warnings.append(
+            f"confirm named {', '.join(named) or '(nothing)'} but this import replaces {expected}"
+        )
+    call = request.confirm_call(overridden)
+    return ImportOutcome(
+        dry_run=True,
+        summary="; ".join(parts) or "nothing to import",
+        services=tuple(
+            ImportedService(s.hostname, s.type or None, "override" if s.overrides else "create")
+            for s in plan.services
+        ),
+        confirm=call if overridden else None,
+        confirm_text=request.confirm_text(call) if overridden else None,
+        warnings=tuple(warnings),
+        next_actions=(call,),
+    )

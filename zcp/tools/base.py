@@ -20,12 +20,13 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from mcp.server.mcpserver.tools.base import Tool
 from mcp.types import CallToolResult, TextContent, ToolAnnotations
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, WithJsonSchema
 
+from zcp.calls import ToolCall
 from zcp.errors import InvalidParameter, ReadOnlyMode, ZcpError
 from zcp.secrets import redact
 
@@ -35,14 +36,40 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
+#: The published shape of ``nextActions`` (every tool carries it, so it is kept lean).
+NEXT_ACTIONS_SCHEMA: dict[str, Any] = {
+    "items": {"properties": {"tool": {"type": "string"}, "args": {"type": "object"}}, "type": "object"},
+    "type": "array",
+}
+
+
 class ToolOutput(BaseModel):
-    """Base of every tool result: structured fields plus a readable rendering."""
+    """Base of every tool result: structured fields plus a readable rendering.
+
+    ``nextActions`` are the calls that make sense next, as :class:`~zcp.calls.ToolCall` objects
+    (``{"tool", "args"}``) in the structured content; the text shows them as commands on one
+    ``next:`` line after the tool's own rendering (:meth:`render`).
+    """
 
     model_config = ConfigDict(populate_by_name=True)
 
+    next_actions: Annotated[list[ToolCall], WithJsonSchema(NEXT_ACTIONS_SCHEMA)] = Field(
+        default_factory=list, alias="nextActions"
+    )
+
     def to_text(self) -> str:
         """Readable text for the agent; defaults to indented JSON of the structured content."""
-        return json.dumps(self.model_dump(mode="json", by_alias=True, exclude_none=True), indent=2)
+        data = self.model_dump(mode="json", by_alias=True, exclude_none=True, exclude={"next_actions"})
+        return json.dumps(data, indent=2) + "\n"
+
+    def render(self) -> str:
+        """The text rendering plus the next actions as commands."""
+        text = self.to_text()
+        if self.next_actions:
+            if text and not text.endswith("\n"):
+                text += "\n"
+            text += "next: " + " | ".join(call.command for call in self.next_actions) + "\n"
+        return text
 
 
 @dataclass(frozen=True)
@@ -84,8 +111,9 @@ def error_result(error: ZcpError) -> CallToolResult:
 def success_result(output: ToolOutput) -> CallToolResult:
     """Structured content plus its readable rendering."""
     structured = output.model_dump(mode="json", by_alias=True, exclude_none=True)
+    structured["nextActions"] = structured.pop("nextActions", [])  # last: what to do after reading the rest
     return CallToolResult(
-        content=[TextContent(type="text", text=redact(output.to_text()))],
+        content=[TextContent(type="text", text=redact(output.render()))],
         structured_content=structured,
     )
 
@@ -118,11 +146,13 @@ def describe_validation_error(
     )
 
 
-def compact_schema(schema: dict[str, Any]) -> dict[str, Any]:
-    """Publish a lean input schema: inline ``$defs``, drop pydantic titles, ``X | None`` → ``X``.
+def compact_schema(schema: dict[str, Any], *, output: bool = False) -> dict[str, Any]:
+    """Publish a lean schema: inline ``$defs``, drop pydantic titles, ``X | None`` → ``X``.
 
     Arguments are still validated by the full pydantic model, so this only trims what every
-    ``tools/list`` response carries (optional parameters are simply not required).
+    ``tools/list`` response carries (optional parameters are simply not required). An ``output``
+    schema also drops ``additionalProperties: false``: it constrains what zcp sends, which a client
+    never needs to check.
     """
     defs = schema.get("$defs", {})
 
@@ -140,7 +170,10 @@ def compact_schema(schema: dict[str, Any]) -> dict[str, Any]:
         for key, value in node.items():
             if key in ("title", "$defs"):
                 continue
-            out[key] = walk(value)
+            walked = walk(value)
+            if key == "additionalProperties" and (walked in ({}, True) or (output and walked is False)):
+                continue  # an empty schema (or true) allows anything, which is the default
+            out[key] = walked
         options = out.get("anyOf")
         if isinstance(options, list):
             non_null = [o for o in options if o != {"type": "null"}]
@@ -177,9 +210,19 @@ class ZcpTool(Tool):
 
     @cached_property
     def output_schema(self) -> dict[str, Any] | None:
-        """The published output schema, compacted (``None`` fields are omitted from results)."""
+        """The published output schema, compacted (``None`` fields are omitted from results).
+
+        The result model's docstring is left out: the tool's description already says what it returns.
+        """
         schema = self.fn_metadata.output_schema
-        return compact_schema(schema) if schema is not None else None
+        if schema is None:
+            return None
+        compacted = compact_schema(schema, output=True)
+        compacted.pop("description", None)
+        properties = compacted.get("properties", {})
+        if "nextActions" in properties:  # listed last, as in the results
+            properties["nextActions"] = properties.pop("nextActions")
+        return compacted
 
     @classmethod
     def create(cls, definition: ToolDefinition, app: App) -> ZcpTool:

@@ -11,17 +11,17 @@ state yet. Log lines and page excerpts are fenced as untrusted data in the reada
 
 from __future__ import annotations
 
-import json
 from functools import partial
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from mcp.server.mcpserver import Context
 from pydantic import BaseModel, Field
 
+from zcp.calls import ToolCall
 from zcp.ops.concurrency import gather
-from zcp.ops.discover import user_services
 from zcp.ops.health import Check, ServiceHealth, check_service, summary
 from zcp.ops.probe import open_prober
+from zcp.ops.targets import user_services
 from zcp.tools.base import ToolDefinition, ToolOutput
 from zcp.tools.inputs import Hostname, find_service
 from zcp.tools.untrusted import fence
@@ -40,11 +40,6 @@ CONCURRENCY = 5
 Health = Literal["healthy", "degraded", "unhealthy"]
 
 
-class RecoveryOut(BaseModel):
-    tool: str
-    args: dict[str, Any] | None = None
-
-
 class CheckOut(BaseModel):
     name: str
     status: Literal["pass", "fail", "skip", "info"]
@@ -52,7 +47,7 @@ class CheckOut(BaseModel):
     http_status: int | None = Field(default=None, alias="httpStatus")
     url: str | None = None
     evidence: list[str] | None = Field(default=None, description="untrusted")
-    recovery: RecoveryOut | None = None
+    recovery: ToolCall | None = None
 
 
 class ServiceHealthOut(BaseModel):
@@ -67,7 +62,6 @@ class VerifyResult(ToolOutput):
     summary: str
     services: list[ServiceHealthOut]
     notes: list[str] | None = None
-    next_actions: list[str] | None = Field(default=None, alias="nextActions")
 
     def to_text(self) -> str:
         lines = [f"{self.summary} — overall {self.status}", ""]
@@ -81,7 +75,7 @@ class VerifyResult(ToolOutput):
                 if check.url:
                     line += f" [{check.url}]"
                 if check.recovery:
-                    line += f" → {call_text(check.recovery)}"
+                    line += f" → {check.recovery.command}"
                 lines.append(line)
                 evidence += [f"{service.hostname} {check.name}: {text}" for text in check.evidence or []]
         text = "\n".join(lines) + "\n"
@@ -89,21 +83,10 @@ class VerifyResult(ToolOutput):
             text += "\nEvidence:\n" + fence("\n".join(evidence))
         for note in self.notes or []:
             text += f"Note: {note}\n"
-        if self.next_actions:
-            text += "Next: " + " | ".join(self.next_actions) + "\n"
         return text
 
 
-def call_text(recovery: RecoveryOut) -> str:
-    """A recovery as a literal tool call: ``zerops_manage action="start" serviceHostname="app"``."""
-    args = " ".join(f"{key}={json.dumps(value)}" for key, value in (recovery.args or {}).items())
-    return f"{recovery.tool} {args}".strip()
-
-
 def _check_out(check: Check) -> CheckOut:
-    recovery = None
-    if check.recovery is not None:
-        recovery = RecoveryOut(tool=check.recovery.tool, args=dict(check.recovery.args) or None)
     return CheckOut(
         name=check.name,
         status=check.status,
@@ -111,7 +94,7 @@ def _check_out(check: Check) -> CheckOut:
         httpStatus=check.http_status,
         url=check.url,
         evidence=list(check.evidence) or None,
-        recovery=recovery,
+        recovery=check.recovery,
     )
 
 
@@ -160,9 +143,9 @@ def verify_tool(app: App) -> ToolDefinition:
         done = [r for r in results if r is not None]
         overall = summary(done)
         next_actions = [
-            call_text(check.recovery)
-            for service in (_service_out(r) for r in done)
-            for check in service.checks
+            check.recovery
+            for health in done
+            for check in health.checks
             if check.status == "fail" and check.recovery is not None
         ]
         if not targets:
@@ -172,7 +155,7 @@ def verify_tool(app: App) -> ToolDefinition:
             summary=overall["summary"],
             services=[_service_out(r) for r in done],
             notes=notes or None,
-            next_actions=list(dict.fromkeys(next_actions))[:3] or None,
+            next_actions=list({call.command: call for call in next_actions}.values())[:3],
         )
 
     return ToolDefinition(
