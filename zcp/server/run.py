@@ -41,4 +41,6 @@ async def serve_async(settings: Settings) -> None:
         if platform is not None:
             log.info("managing project %s (%s)", platform.project.name, platform.project.id)
         log.info("zcp serving over stdio (%s mode)", app.mode)
-        await server.run_stdio_async()
+        from zcp.server.transport import serve_stdio
+
+        await serve_stdio(server)
