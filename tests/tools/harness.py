@@ -26,6 +26,7 @@ from zcp.calls import ToolCall
 from zcp.clock import Clock, FunctionClock
 from zcp.runtime import RuntimeInfo
 from zcp.server.app import build_server
+from zcp.tools.dispatch import guard_tool_calls
 
 #: Routes that change something on the platform.
 MUTATING_ROUTES = (
@@ -126,7 +127,7 @@ async def knowledge_only_session() -> AsyncIterator[ToolSession]:
     from zcp.config import Settings
 
     app = App(Settings())
-    async with Client(build_server(app), mode="legacy") as mcp_client:
+    async with Client(guard_tool_calls(build_server(app)), mode="legacy") as mcp_client:
         yield ToolSession(mcp_client, app, None)
 
 
@@ -156,5 +157,5 @@ async def tool_session(
         )
         app = App(app_settings, platform=platform)
         app.clock = clock or FunctionClock(sleep_fn=sandbox.sleep, monotonic_fn=sandbox.monotonic)
-        async with Client(build_server(app), mode=mode) as mcp_client:
+        async with Client(guard_tool_calls(build_server(app)), mode=mode) as mcp_client:
             yield ToolSession(mcp_client, app, sandbox)

@@ -307,7 +307,14 @@ def claimed_stdio() -> Iterator[tuple[BinaryIO, BinaryIO]]:
 
 
 async def serve_stdio(server: MCPServer[Any]) -> None:
-    """Serve ``server`` over the process's stdin and stdout (see the module docstring)."""
+    """Serve ``server`` over the process's stdin and stdout (see the module docstring).
+
+    Malformed ``tools/call`` requests are answered by :mod:`zcp.tools.dispatch`; it is installed here
+    until the server builder installs it for every transport (installing it twice is a no-op).
+    """
+    from zcp.tools.dispatch import guard_tool_calls
+
+    guard_tool_calls(server)
     with claimed_stdio() as (stdin, stdout):
         await serve_lines(server, stdin, stdout)
 
