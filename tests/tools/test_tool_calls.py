@@ -68,7 +68,9 @@ def test_arguments_that_are_not_an_object_are_a_parameter_error_naming_the_param
 
 
 @pytest.mark.parametrize("params", [{"arguments": {}}, {"name": 7, "arguments": {}}, {"name": None}])
-def test_a_call_without_a_usable_tool_name_is_a_parameter_error(raw: RawStdio, params: dict[str, Any]) -> None:
+def test_a_call_without_a_usable_tool_name_is_a_parameter_error(
+    raw: RawStdio, params: dict[str, Any]
+) -> None:
     payload = _tool_error(raw.request("tools/call", params))
     assert payload["code"] == "INVALID_PARAMETER" and "zerops_knowledge" in payload["details"]["available"]
     raw.ping()

@@ -17,6 +17,8 @@ from __future__ import annotations
 import difflib
 import json
 import logging
+import math
+import operator
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from functools import cached_property
@@ -146,6 +148,81 @@ def describe_validation_error(
     )
 
 
+#: The largest integer a JSON number carries exactly (and a float holds); nothing a tool takes is bigger.
+MAX_SAFE_INTEGER = 2**53
+_BOUNDS: tuple[tuple[str, Callable[[Any, Any], bool], str], ...] = (
+    ("minimum", operator.ge, "at least"),
+    ("maximum", operator.le, "at most"),
+    ("exclusiveMinimum", operator.gt, "above"),
+    ("exclusiveMaximum", operator.lt, "below"),
+)
+
+
+def _values(path: str, value: Any) -> list[tuple[str, Any]]:
+    """Every scalar inside ``value`` with its path (``variables[1]``), iteratively."""
+    found: list[tuple[str, Any]] = []
+    stack = [(path, value)]
+    while stack:
+        where, item = stack.pop()
+        if isinstance(item, dict):
+            for key, child in item.items():
+                found.append((f"{where} key", key))
+                stack.append((f"{where}.{key}" if isinstance(key, str) else where, child))
+        elif isinstance(item, list | tuple):
+            stack.extend((f"{where}[{index}]", child) for index, child in enumerate(item))
+        else:
+            found.append((where, item))
+    return found
+
+
+def check_argument_values(tool: str, arguments: dict[str, Any], properties: dict[str, Any]) -> None:
+    """Refuse values no parameter can mean, before validation sees them (one INVALID_PARAMETER for all):
+
+    * a NUL character in any text (it ends strings in C, paths and YAML);
+    * a number that is not finite, or an integer beyond :data:`MAX_SAFE_INTEGER`;
+    * a number outside the ``minimum``/``maximum`` its parameter publishes — the published schema is
+      the contract, whether the bound came from a pydantic constraint or only from the schema.
+
+    Huge integers are never formatted (Python refuses to print one of 5,000 digits).
+    """
+    problems: list[str] = []
+    hints: list[str] = []
+    for name, raw in arguments.items():
+        for where, value in _values(name, raw):
+            if isinstance(value, str) and "\x00" in value:
+                problems.append(f"{where} contains a NUL character")
+            elif isinstance(value, bool) or not isinstance(value, int | float):
+                continue
+            elif isinstance(value, float) and not math.isfinite(value):
+                problems.append(f"{where} is not a finite number")
+            elif isinstance(value, int) and abs(value) > MAX_SAFE_INTEGER:
+                problems.append(f"{where} is too large a number")
+            elif where == name:
+                schema = properties.get(name, {})
+                for key, holds, words in _BOUNDS:
+                    bound = schema.get(key)
+                    if isinstance(bound, int | float) and not holds(value, bound):
+                        problems.append(f"{name}={value:g} is not {words} {bound:g}")
+                        hints.append(_range_hint(name, schema))
+                        break
+    if problems:
+        suggestion = (
+            "; ".join(dict.fromkeys(hints)) + "." if hints else "Send plain text and ordinary numbers."
+        )
+        raise InvalidParameter(
+            f"invalid arguments for {tool}: " + "; ".join(problems),
+            suggestion=suggestion,
+            details={"fields": sorted({p.split(" ", 1)[0].split("=", 1)[0] for p in problems})},
+        )
+
+
+def _range_hint(name: str, schema: dict[str, Any]) -> str:
+    low, high = schema.get("minimum"), schema.get("maximum")
+    span = f"{low:g}–{high:g}" if low is not None and high is not None else ""
+    described = f" ({schema['description']})" if schema.get("description") else ""
+    return f"{name} takes {span or 'a value in its published range'}{described}"
+
+
 def compact_schema(schema: dict[str, Any], *, output: bool = False) -> dict[str, Any]:
     """Publish a lean schema: inline ``$defs``, drop pydantic titles, ``X | None`` → ``X``.
 
@@ -244,6 +321,7 @@ class ZcpTool(Tool):
         definition: ToolDefinition = self.definition
         try:
             self._check_unknown_keys(arguments)
+            check_argument_values(self.name, arguments, self.parameters.get("properties", {}))
             try:
                 validated = self.fn_metadata.validate_arguments(arguments)
             except ValidationError as exc:

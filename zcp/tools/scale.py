@@ -1,10 +1,11 @@
 """``zerops_scale``: change a service's vertical (CPU, RAM, disk) and horizontal (containers) autoscaling.
 
-Every value is checked against the platform's ranges before the call; problems come back together
-as ``INVALID_SCALING`` listing what is allowed for that service. The published schema carries the
-default ranges, but they are checked here rather than by the schema layer so that an out-of-range
-value is a scaling error with the allowed ranges, not a generic parameter error. Vertical changes run
-as a platform process that the call waits for; horizontal-only changes apply at once.
+The published schema carries the default ranges as ``minimum``/``maximum``, and the tool layer
+enforces them like every published bound (``INVALID_PARAMETER`` naming the range). What depends on
+the service — a type's higher RAM or disk floor, container counts of a managed service, a minimum
+above the maximum it has now — is checked before the call too; those problems come back together as
+``INVALID_SCALING`` listing what is allowed for that service. Vertical changes run as a platform
+process that the call waits for; horizontal-only changes apply at once.
 """
 
 from __future__ import annotations
