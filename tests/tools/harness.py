@@ -95,6 +95,16 @@ class ToolSession:
         )
         return result
 
+    async def ping(self) -> None:
+        """A JSON-RPC ping (legacy sessions; the SDK warns that the 2026 protocol drops it)."""
+        import warnings
+
+        from mcp.shared.exceptions import MCPDeprecationWarning
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", MCPDeprecationWarning)
+            await self.client.send_ping()
+
     async def ok(self, name: str, arguments: dict[str, Any] | None = None, **kw: Any) -> dict[str, Any]:
         """Call and return the structured content, failing the test on an error result."""
         result = await self.call(name, arguments, **kw)

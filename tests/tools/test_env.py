@@ -278,7 +278,7 @@ async def test_generate_dotenv_writes_resolved_variables_next_to_zerops_yaml(
         "        MISSING: ${nope_thing}\n",
         encoding="utf-8",
     )
-    async with tool_session(sandbox) as session:
+    async with tool_session(sandbox, work_dir=tmp_path) as session:
         result = await session.call(
             "zerops_env",
             {"action": "generate-dotenv", "serviceHostname": "appdev", "path": str(tmp_path / "zerops.yaml")},
@@ -290,7 +290,7 @@ async def test_generate_dotenv_writes_resolved_variables_next_to_zerops_yaml(
     assert connection is not None and f'DATABASE_URL="{connection}"' in written
     assert 'DB_HOST="db"' in written and 'NODE_ENV="production"' in written
     assert 'MISSING="${nope_thing}"' in written
-    assert data["unresolved"] == ["nope_thing"] and data["path"] == str(tmp_path / ".env")
+    assert data["unresolved"] == ["nope_thing"] and data["path"] == str((tmp_path / ".env").resolve())
     assert connection not in result_text(result)
     assert any("zcli vpn up" in w for w in data["warnings"])
     assert any(".gitignore" in w for w in data["warnings"])
@@ -302,7 +302,7 @@ async def test_generate_dotenv_names_the_setups_when_one_is_missing(
     sandbox: SandboxHandle, tmp_path: Path
 ) -> None:
     (tmp_path / "zerops.yaml").write_text("zerops:\n  - setup: prod\n    run: {}\n", encoding="utf-8")
-    async with tool_session(sandbox) as session:
+    async with tool_session(sandbox, work_dir=tmp_path) as session:
         missing = await session.error(
             "zerops_env", {"action": "generate-dotenv", "serviceHostname": "appdev", "path": str(tmp_path)}
         )

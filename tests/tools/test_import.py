@@ -67,7 +67,7 @@ async def test_an_import_creates_the_services_and_waits_for_them(
 @pytest.mark.sandbox(seed="empty")
 async def test_an_import_from_a_file(sandbox: SandboxHandle, tmp_path: Path, cache: dict[str, Any]) -> None:
     (tmp_path / "import.yml").write_text(STACK, encoding="utf-8")
-    async with tool_session(sandbox, **cache) as session:
+    async with tool_session(sandbox, work_dir=tmp_path, **cache) as session:
         data = await session.ok("zerops_import", {"filePath": str(tmp_path / "import.yml")})
     assert len(data["services"]) == 3
 
@@ -78,7 +78,8 @@ async def test_an_import_from_a_file(sandbox: SandboxHandle, tmp_path: Path, cac
     [
         ({}, "INVALID_USAGE"),
         ({"content": STACK, "filePath": "import.yml"}, "INVALID_USAGE"),
-        ({"filePath": "/nonexistent/import.yml"}, "FILE_NOT_FOUND"),
+        ({"filePath": "nonexistent/import.yml"}, "FILE_NOT_FOUND"),
+        ({"filePath": "/nonexistent/import.yml"}, "INVALID_PARAMETER"),
         ({"content": "   "}, "INVALID_IMPORT_YML"),
         (
             {"content": "project:\n  name: x\nservices:\n  - hostname: a\n    type: nodejs@22\n"},
@@ -164,7 +165,7 @@ async def test_a_confirmed_override_replaces_the_service(
     sandbox: SandboxHandle, tmp_path: Path, cache: dict[str, Any]
 ) -> None:
     (tmp_path / "replace.yml").write_text(REPLACE_APPDEV, encoding="utf-8")
-    async with tool_session(sandbox, **cache) as session:
+    async with tool_session(sandbox, work_dir=tmp_path, **cache) as session:
         dry = await session.ok(
             "zerops_import", {"filePath": str(tmp_path / "replace.yml"), "override": "true"}
         )

@@ -2,7 +2,9 @@
 
 Everything that can be known before the call is checked first, so a bad document changes nothing:
 
-1. exactly one source — inline YAML or a file (``INVALID_USAGE``); a missing file is ``FILE_NOT_FOUND``;
+1. exactly one source — inline YAML or a file (``INVALID_USAGE``); a file is read under the rules of
+   :mod:`zcp.ops.inputs` (inside the working directory, a regular file, capped); a missing file is
+   ``FILE_NOT_FOUND``; a file that is not an import YAML is refused without echoing it;
 2. a ``project:`` section is refused (``IMPORT_HAS_PROJECT``): zcp imports services into the project it
    manages, and project variables are set with ``zerops_env project=true``;
 3. the document is validated against the import schema (:func:`zcp.schema.validate_import_yaml`),
@@ -25,6 +27,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, Literal
 
+import anyio.to_thread
+
 from zcp.calls import ToolCall
 from zcp.errors import (
     ImportHasProject,
@@ -43,50 +47,89 @@ if TYPE_CHECKING:
     from zcp.runtime import RuntimeInfo
     from zcp.schema import LoadedSchema, ValidationReport
 
-MAX_IMPORT_CHARS: Final = 1_000_000
+#: The largest import YAML zcp checks and sends (a real one is a few KB; thousands of services fit).
+MAX_IMPORT_CHARS: Final = 512_000
 _PREPROCESSOR_PREFIXES: Final = ("#zeropsPreprocessor", "#yamlPreprocessor")
+_TOP_LEVEL_KEYS: Final = frozenset({"services", "project"})
 
 
-def read_source(content: str | None, file_path: str | None, base: Path) -> str:
-    """The import YAML text from exactly one of ``content`` / ``file_path`` (relative to ``base``)."""
+@dataclass(frozen=True)
+class ImportSource:
+    """The import YAML text, and whether it came from a file (whose content is never echoed)."""
+
+    text: str
+    file: Path | None = None
+
+
+async def read_source(content: str | None, file_path: str | None, work_dir: Path) -> ImportSource:
+    """The import YAML from exactly one of ``content`` / ``file_path`` (confined to ``work_dir``)."""
+    from zcp.ops.inputs import FileTooLarge, confined_path, read_text_file_async
+
     if (content is None) == (file_path is None):
         raise InvalidUsage(
             "give the import YAML either inline (content) or as a file (filePath), exactly one of them",
             suggestion='e.g. zerops_import content="services:\\n  - hostname: db\\n    type: postgresql@16\\n    mode: NON_HA".',
         )
     if content is not None:
-        text = content
+        source = ImportSource(content)
     else:
         assert file_path is not None
-        path = (base / file_path).expanduser()
+        path = confined_path(file_path, work_dir, what="filePath")
         try:
-            if path.stat().st_size > MAX_IMPORT_CHARS * 4:
-                raise InvalidImportYaml(f"{path} is too large for an import YAML")
-            text = path.read_text(encoding="utf-8")
-        except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
-            raise NotFoundError(
-                f"no import YAML file at {path}",
-                suggestion="Check the path, or pass the YAML inline as content.",
+            text = await read_text_file_async(path, max_bytes=MAX_IMPORT_CHARS, what="filePath")
+        except FileTooLarge:
+            raise InvalidImportYaml(
+                f"{path.name} is larger than {MAX_IMPORT_CHARS} bytes, too large for an import YAML",
+                suggestion="Split the services over several imports.",
             ) from None
-        except (OSError, UnicodeDecodeError) as error:
+        except NotFoundError as error:
             raise NotFoundError(
-                f"cannot read {path} ({type(error).__name__})", suggestion="Pass the YAML inline as content."
+                str(error), suggestion="Check the path, or pass the YAML inline as content."
             ) from None
-    if not text.strip():
+        source = ImportSource(text, path)
+    if not source.text.strip():
         raise InvalidImportYaml(
             "the import YAML is empty", suggestion="Start it with `services:` and a list of services."
         )
-    return text
+    return source
 
 
 def parse_document(text: str) -> Any:
-    """The YAML as data, or ``None`` when it does not parse (validation then reports where)."""
-    import yaml
+    """The YAML as data, or ``None`` when it does not load (validation then reports where)."""
+    from zcp.ops.inputs import YamlRefused, load_yaml
 
     try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError:
+        return load_yaml(text)
+    except YamlRefused:
         return None
+
+
+def check_document(source: ImportSource, schema: LoadedSchema | None) -> Any:
+    """Parse and validate ``source`` (CPU-heavy for big documents: callers run it in a worker thread).
+
+    A file that does not load as YAML, or is not shaped like an import (a mapping with ``services:``),
+    is refused without a word of its content: it may be any file the caller pointed at.
+    """
+    from zcp.ops.inputs import YamlRefused, load_yaml
+
+    try:
+        document = load_yaml(source.text)
+    except YamlRefused as refused:
+        if source.file is not None:
+            raise _not_an_import(source.file, refused.reason) from None
+        document = None  # inline YAML: the validation below says where it breaks
+    if source.file is not None and not (isinstance(document, dict) and set(document) & _TOP_LEVEL_KEYS):
+        raise _not_an_import(source.file, "it has no top-level services: list")
+    refuse_project_section(document)
+    check_schema(source.text, schema)
+    return document
+
+
+def _not_an_import(path: Path, reason: str) -> InvalidImportYaml:
+    return InvalidImportYaml(
+        f"{path.name} is not an import YAML: {reason} (its content is not shown)",
+        suggestion="Point filePath at an import YAML (services: - hostname: …, type: …), or pass it inline as content.",
+    )
 
 
 def refuse_project_section(document: Any) -> None:
@@ -279,10 +322,10 @@ async def run_import(
     waiter: ProcessWaiter,
 ) -> ImportOutcome:
     """Check the import, answer with a dry run when a replacement is not confirmed, else import and wait."""
-    text = read_source(request.content, request.file_path, work_dir)
-    document = parse_document(text)
-    refuse_project_section(document)
-    check_schema(text, await load_schema())
+    source = await read_source(request.content, request.file_path, work_dir)
+    schema = await load_schema()
+    document = await anyio.to_thread.run_sync(check_document, source, schema)
+    text = source.text
     plan = plan_import(
         document, await project_services(platform), override_all=request.override, runtime=platform.runtime
     )
@@ -290,7 +333,7 @@ async def run_import(
     if (overridden or request.confirm is not None) and parse_confirmation(request.confirm) != set(overridden):
         return _dry_run(plan, request)
 
-    to_send = with_override(text, document) if request.override else text
+    to_send = await anyio.to_thread.run_sync(with_override, text, document) if request.override else text
     result = await platform.client.import_services(platform.project.id, to_send)
     types = {s.hostname: s.type for s in plan.services}
     entries: dict[str, ImportedService] = {}

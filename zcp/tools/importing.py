@@ -111,7 +111,9 @@ def import_tool(app: App) -> ToolDefinition:
         content: Annotated[
             str | None, Field(description="import YAML text", max_length=ops.MAX_IMPORT_CHARS)
         ] = None,
-        filePath: Annotated[str | None, Field(description="import YAML file path")] = None,
+        filePath: Annotated[
+            str | None, Field(description="import YAML file in the working directory")
+        ] = None,
         override: Annotated[FlexBool, Field(description="replace existing services")] = False,
         confirm: Annotated[str | None, Field(description="hostnames being replaced, comma-separated")] = None,
         waitSeconds: WaitSeconds = None,
