@@ -30,7 +30,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, WithJsonSche
 
 from zcp.calls import ToolCall
 from zcp.errors import InvalidParameter, ReadOnlyMode, ZcpError
-from zcp.secrets import redact
+from zcp.secrets import redact, redact_obj
 
 if TYPE_CHECKING:
     from zcp.app import App
@@ -111,12 +111,16 @@ def error_result(error: ZcpError) -> CallToolResult:
 
 
 def success_result(output: ToolOutput) -> CallToolResult:
-    """Structured content plus its readable rendering."""
+    """Structured content plus its readable rendering, both redacted here: the one place results leave.
+
+    Registered secrets (:mod:`zcp.secrets`) are masked in every string of both renderings, whatever
+    the tool put where — an env value, a log line, an echoed query.
+    """
     structured = output.model_dump(mode="json", by_alias=True, exclude_none=True)
     structured["nextActions"] = structured.pop("nextActions", [])  # last: what to do after reading the rest
     return CallToolResult(
         content=[TextContent(type="text", text=redact(output.render()))],
-        structured_content=structured,
+        structured_content=redact_obj(structured),
     )
 
 
