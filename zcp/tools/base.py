@@ -6,7 +6,8 @@ registered as a :class:`ZcpTool`, which wraps the SDK tool so that **every** fai
 invalid arguments, read-only refusals, missing credentials, a :class:`~zcp.errors.ZcpError` from
 the operation, or an unexpected crash — comes back as one ``isError`` result carrying JSON::
 
-    {"code": "...", "error": "...", "suggestion": "...", "apiCode"?, "apiMeta"?, "recovery"?, ...}
+    {"code": "...", "error": "...", "suggestion": "...", "apiCode"?, "recovery"?, "details"?,
+     "untrusted"?: {"notice": "...", "diagnostic"?, "apiMeta"?}}
 
 Successful calls return structured content (validated against the output schema) plus a
 readable text rendering of the same result.
@@ -19,6 +20,7 @@ import json
 import logging
 import math
 import operator
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from functools import cached_property
@@ -30,7 +32,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, WithJsonSche
 
 from zcp.calls import ToolCall
 from zcp.errors import InvalidParameter, ReadOnlyMode, ZcpError
+from zcp.hostnames import is_valid_hostname
 from zcp.secrets import redact, redact_obj
+from zcp.tools.untrusted import ERROR_NOTICE, neutralise_all
 
 if TYPE_CHECKING:
     from zcp.app import App
@@ -102,12 +106,47 @@ class ToolDefinition:
         )
 
 
+#: Wire fields whose values come from outside zcp (the platform, the project): fenced in errors.
+UNTRUSTED_ERROR_FIELDS = ("apiMeta", "diagnostic")
+_API_CODE = re.compile(r"^[A-Za-z0-9_.:-]{1,80}$")
+
+
 def error_result(error: ZcpError) -> CallToolResult:
-    """The ``isError`` result for a zcp error, in the one wire format."""
+    """The ``isError`` result for a zcp error, in the one wire format — the one place errors leave.
+
+    zcp's own words (``code``, ``error``, ``suggestion``, ``details``, ``recovery``) stay at the top.
+    Text from outside — the platform's message and raw output (``diagnostic``), its field meta
+    (``apiMeta``), an ``apiCode`` that is not an identifier — moves into an ``untrusted`` section,
+    last, after a notice, with backtick runs broken up: the same fence results use, in JSON terms.
+    Registered secrets are masked everywhere (:meth:`ZcpError.to_wire`).
+    """
+    wire = error.to_wire()
+    outside: dict[str, Any] = {}
+    for key in UNTRUSTED_ERROR_FIELDS:
+        if key in wire:
+            outside[key] = wire.pop(key)
+    code = wire.get("apiCode")
+    if isinstance(code, str) and not _API_CODE.match(code):
+        outside["apiCode"] = wire.pop("apiCode")
+    if outside:
+        wire["untrusted"] = {"notice": ERROR_NOTICE, **neutralise_all(outside)}
     return CallToolResult(
-        content=[TextContent(type="text", text=json.dumps(error.to_wire(), ensure_ascii=False))],
+        content=[TextContent(type="text", text=json.dumps(wire, ensure_ascii=False))],
         is_error=True,
     )
+
+
+def with_check_call(error: ZcpError, arguments: dict[str, Any]) -> ZcpError:
+    """A failed change that may have landed anyway gets the call that shows whether it did."""
+    if error.recovery is None and (error.details or {}).get("changeMayHaveApplied") is True:
+        raw = arguments.get("serviceHostname")
+        host = raw.strip() if isinstance(raw, str) else ""
+        error.recovery = (
+            ToolCall.of("zerops_events", serviceHostname=host)
+            if is_valid_hostname(host)
+            else ToolCall.of("zerops_events")
+        )
+    return error
 
 
 def success_result(output: ToolOutput) -> CallToolResult:
@@ -342,7 +381,7 @@ class ZcpTool(Tool):
             return success_result(output)
         except ZcpError as error:
             log.info("tool %s failed: %s %s", self.name, error.code, error)
-            return error_result(error)
+            return error_result(with_check_call(error, arguments))
         except Exception:
             log.exception("tool %s crashed", self.name)
             return error_result(
