@@ -20,7 +20,7 @@ from zcp.ops.targets import user_services
 from zcp.platform import status as st
 from zcp.tools.base import ToolDefinition, ToolOutput
 from zcp.tools.inputs import FlexBool, Hostname, find_service
-from zcp.tools.untrusted import fence
+from zcp.tools.untrusted import fence_records
 
 if TYPE_CHECKING:
     from zcp.app import App
@@ -116,7 +116,7 @@ def _env_block(result: DiscoverResult) -> str:
         return "No env variables.\n"
     if all(e.value is None for e in result.envs):
         return "Env keys (values not shown; ask with includeEnvValues=true):\n" + "\n".join(lines) + "\n"
-    return "Env variables:\n" + fence("\n".join(lines))
+    return "Env variables:\n" + fence_records(lines)
 
 
 def _env_out(owner: str | None, env: EnvView, values: bool) -> EnvOut:

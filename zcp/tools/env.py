@@ -31,7 +31,7 @@ from zcp.ops import env as env_ops
 from zcp.ops.targets import project_services
 from zcp.tools.base import ToolDefinition, ToolOutput
 from zcp.tools.inputs import FlexBool, Hostname, find_service
-from zcp.tools.untrusted import fence
+from zcp.tools.untrusted import fence_records
 from zcp.tools.waiting import Outcome, ProcessOut, ProcessWaiter, WaitSeconds, process_out
 
 if TYPE_CHECKING:
@@ -84,7 +84,7 @@ class EnvResult(ToolOutput):
             lines = [f"{where} {verb} {len(self.variables)} variable(s)"]
         with_values = [v for v in self.variables if v.value is not None]
         if with_values:
-            lines.append(fence("\n".join(f"{v.key}={v.value}" for v in with_values)).rstrip("\n"))
+            lines.append(fence_records(f"{v.key}={v.value}" for v in with_values).rstrip("\n"))
         elif self.variables:
             lines.append(", ".join(_label(v) for v in self.variables))
             if self.action == "get":

@@ -20,7 +20,7 @@ from zcp.ops.waiting import poll_call
 from zcp.platform import status as st
 from zcp.tools.base import ToolDefinition, ToolOutput
 from zcp.tools.inputs import Hostname, find_service
-from zcp.tools.untrusted import fence
+from zcp.tools.untrusted import fence_records
 
 if TYPE_CHECKING:
     from zcp.app import App
@@ -82,7 +82,7 @@ class EventsResult(ToolOutput):
                 reasons.append(f"{e.process_id or e.build_id}: {e.fail_reason}")
         text = "\n".join(lines) + "\n"
         if reasons:
-            text += "\nFailure reasons reported by the platform:\n" + fence("\n".join(reasons))
+            text += "\nFailure reasons reported by the platform:\n" + fence_records(reasons)
         return text
 
 

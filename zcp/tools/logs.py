@@ -29,7 +29,7 @@ from zcp.platform.builds import latest_build
 from zcp.platform.logs import LogQuery
 from zcp.tools.base import ToolDefinition, ToolOutput
 from zcp.tools.inputs import Hostname, find_service
-from zcp.tools.untrusted import fence
+from zcp.tools.untrusted import fence_records
 
 if TYPE_CHECKING:
     from zcp.app import App
@@ -83,7 +83,7 @@ class LogsResult(ToolOutput):
                 f"{e.timestamp} {e.severity.upper():<7} {('[' + e.container + '] ') if e.container else ''}{e.message}"
                 for e in self.entries
             ]
-            text = f"{len(self.entries)} log line(s) of {what}, oldest first:\n" + fence("\n".join(lines))
+            text = f"{len(self.entries)} log line(s) of {what}, oldest first:\n" + fence_records(lines)
         for note in self.notes or []:
             text += f"Note: {note}\n"
         return text

@@ -18,7 +18,7 @@ from zcp.ops.subdomain import SubdomainState, set_subdomain
 from zcp.ops.targets import project_services
 from zcp.tools.base import ToolDefinition, ToolOutput
 from zcp.tools.inputs import Hostname, find_service
-from zcp.tools.untrusted import fence
+from zcp.tools.untrusted import fence_records
 from zcp.tools.waiting import Outcome, ProcessOut, ProcessWaiter, WaitSeconds, process_out
 
 if TYPE_CHECKING:
@@ -47,7 +47,7 @@ class SubdomainResult(ToolOutput):
         lines = [f"{self.service_hostname}: subdomain {self.status.replace('_', ' ')}"]
         if self.urls:
             lines.append("URL (from the platform):")
-            lines.append(fence("\n".join(self.urls)).rstrip("\n"))
+            lines.append(fence_records(self.urls).rstrip("\n"))
         if self.process is not None:
             lines.append(self.process.render())
         lines += [f"warning: {w}" for w in self.warnings or []]

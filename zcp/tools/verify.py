@@ -24,7 +24,7 @@ from zcp.ops.probe import open_prober
 from zcp.ops.targets import user_services
 from zcp.tools.base import ToolDefinition, ToolOutput
 from zcp.tools.inputs import Hostname, find_service
-from zcp.tools.untrusted import fence
+from zcp.tools.untrusted import fence_records
 
 if TYPE_CHECKING:
     from zcp.app import App
@@ -80,7 +80,7 @@ class VerifyResult(ToolOutput):
                 evidence += [f"{service.hostname} {check.name}: {text}" for text in check.evidence or []]
         text = "\n".join(lines) + "\n"
         if evidence:
-            text += "\nEvidence:\n" + fence("\n".join(evidence))
+            text += "\nEvidence:\n" + fence_records(evidence)
         for note in self.notes or []:
             text += f"Note: {note}\n"
         return text
