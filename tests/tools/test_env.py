@@ -21,6 +21,7 @@ from tests.tools.harness import (
     request_count,
     tool_session,
 )
+from zcp.errors import InvalidEnvFormat
 from zcp.ops.dotenv import render_dotenv, resolve_references
 from zcp.ops.env import Assignment, env_file
 from zcp.tools.untrusted import NOTICE
@@ -185,6 +186,13 @@ async def test_delete_removes_keys_and_refuses_unknown_or_generated_ones(sandbox
         (["=x"], "INVALID_ENV_FORMAT"),
         (["A=1", "A=2"], "INVALID_ENV_FORMAT"),
         (["CERT=line1\nline2"], "INVALID_ENV_FORMAT"),
+        (["SMUG=a\u2028INJECTED_KEY=b\u0085INJ2=c"], "INVALID_ENV_FORMAT"),
+        (["SMUG=a\u2029B=c"], "INVALID_ENV_FORMAT"),
+        (["SMUG=a\x0bB=c"], "INVALID_ENV_FORMAT"),
+        (["SMUG=a\x1eB=c"], "INVALID_ENV_FORMAT"),
+        (["SMUG=a\x0cB=c"], "INVALID_ENV_FORMAT"),
+        (["SMUG=a\rB=c"], "INVALID_ENV_FORMAT"),
+        (["K\u2028EY=a"], "INVALID_ENV_FORMAT"),
         (["hostname=x"], "INVALID_ENV_FORMAT"),
         (["K=<@generateRandomString(<0>)>"], "INVALID_PARAMETER"),
         (["K=<@nope()>"], "INVALID_PARAMETER"),
@@ -192,6 +200,8 @@ async def test_delete_removes_keys_and_refuses_unknown_or_generated_ones(sandbox
     ],
 )
 async def test_bad_variables_change_nothing(sandbox: SandboxHandle, variables: list[str], code: str) -> None:
+    """Every line or paragraph separator is refused, not only \\n: an env file would split on it and
+    store one variable as several."""
     async with tool_session(sandbox) as session:
         payload = await session.error(
             "zerops_env", {"action": "set", "serviceHostname": "appdev", "variables": variables}
@@ -386,3 +396,18 @@ async def test_without_credentials_it_answers_auth_required() -> None:
     async with knowledge_only_session() as session:
         payload = await session.error("zerops_env", {"action": "get", "project": True})
     assert payload["code"] == "AUTH_REQUIRED" and "ZCP_API_KEY" in payload["suggestion"]
+
+
+def test_the_env_file_check_refuses_every_line_break_and_nul() -> None:
+    for separator in ["\n", "\r", "\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029", "\x00"]:
+        with pytest.raises(InvalidEnvFormat):
+            env_file([Assignment("SMUG", f"a{separator}INJECTED=b")])
+    assert env_file([Assignment("OK", "a\tb")]) == "OK=a\tb\n"
+
+
+def test_a_project_value_may_hold_line_breaks_but_never_nul() -> None:
+    from zcp.ops.env import check_project_value
+
+    check_project_value("CERT", "-----BEGIN-----\nabc\n-----END-----")
+    with pytest.raises(InvalidEnvFormat):
+        check_project_value("CERT", "a\x00b")

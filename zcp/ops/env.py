@@ -26,6 +26,7 @@ from zcp.calls import ToolCall
 from zcp.errors import InvalidEnvFormat, InvalidParameter, ZcpError
 from zcp.ops.waiting import Outcome, ProcessWaiter, Waited, outcome_of, poll_call
 from zcp.platform import status as st
+from zcp.secrets import LINE_BREAK
 
 if TYPE_CHECKING:
     from zcp.auth import PlatformConnection
@@ -51,7 +52,7 @@ def _check_key(key: str, where: str) -> None:
             f"{where}: the key is empty",
             suggestion='Write each variable as KEY=value, e.g. "NODE_ENV=production".',
         )
-    if len(key) > MAX_KEY_LENGTH or not KEY_PATTERN.match(key):
+    if len(key) > MAX_KEY_LENGTH or not KEY_PATTERN.fullmatch(key):
         raise InvalidEnvFormat(
             f"{where}: {key[:60]!r} is not a valid variable name",
             suggestion="Keys start with a letter or _, then letters, digits and _ only (e.g. DATABASE_URL).",
@@ -78,6 +79,7 @@ def parse_assignments(items: Sequence[str]) -> list[Assignment]:
                 suggestion=f'Write it as "{key[:60] or "KEY"}=value" (an empty value is "KEY=").',
             )
         _check_key(key, where)
+        check_project_value(key, value)
         if key in seen:
             raise InvalidEnvFormat(f"{where}: {key} is given twice", suggestion="Give each key once.")
         seen.add(key)
@@ -115,12 +117,32 @@ def is_reference(value: str) -> bool:
     return bool(REFERENCE.search(value))
 
 
+def check_project_value(key: str, value: str) -> None:
+    """INVALID_ENV_FORMAT for a value no variable can hold: one with a NUL character.
+
+    A project variable is stored as it is (one call per variable), so it may span lines; a service
+    variable goes through an env file and may not (:func:`env_file`).
+    """
+    if "\x00" in value:
+        raise InvalidEnvFormat(
+            f"{key}: a variable cannot hold a NUL character",
+            suggestion="Remove it; encode binary values (e.g. base64) and decode them in the app.",
+            details={"key": key},
+        )
+
+
 def env_file(assignments: Sequence[Assignment]) -> str:
-    """The ``KEY=value`` text of a service env-file write; values that parsing would alter are quoted."""
+    """The ``KEY=value`` text of a service env-file write; values that parsing would alter are quoted.
+
+    The env file is line-based, so a value with any line break (every character in
+    :data:`zcp.secrets.LINE_BREAK`, the Unicode separators included) or a NUL would be stored as
+    several variables: it is refused, naming the key.
+    """
     lines = []
     for item in assignments:
         value = item.value
-        if "\n" in value or "\r" in value:
+        check_project_value(item.key, value)
+        if LINE_BREAK.search(value):
             raise InvalidEnvFormat(
                 f"{item.key}: a service variable cannot hold a line break",
                 suggestion="Store multi-line values (keys, certificates) as a project variable "
