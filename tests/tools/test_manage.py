@@ -247,3 +247,17 @@ async def test_no_input_crashes_and_bad_hostnames_never_reach_the_api(
                     assert request_count(sandbox) == before
             else:
                 assert result.structured_content is not None
+
+
+@pytest.mark.sandbox(seed="standard")
+async def test_still_running_reports_the_time_actually_waited(sandbox: SandboxHandle) -> None:
+    """Reading the process fails three polls in a row, a few seconds in: the message says how long it
+    waited, not the 20 s it could have waited."""
+    sandbox.fault("get_process", status=500)
+    async with tool_session(sandbox) as session:
+        data = await session.ok(
+            "zerops_manage", {"action": "restart", "serviceHostname": "appdev", "waitSeconds": 20}
+        )
+    assert data["outcome"] == "running"
+    assert "after 3.0s" in data["message"] and "20s" not in data["message"]
+    assert data["warnings"] and "API_ERROR while reading process" in data["warnings"][0]

@@ -59,7 +59,7 @@ async def test_wait_seconds_zero_answers_at_once_and_says_how_to_follow(sandbox:
         short = await session.ok(TOOL, {"processId": process_id, "waitSeconds": 1})
     assert data["process"]["status"] == "PENDING" and data["stillRunning"] is True
     assert commands(data) == [f'zerops_process processId="{process_id}"']
-    assert short["process"]["status"] == "RUNNING" and "still RUNNING after 1s" in short["message"]
+    assert short["process"]["status"] == "RUNNING" and "still RUNNING after 1.0s" in short["message"]
 
 
 @pytest.mark.sandbox(seed="standard")

@@ -14,6 +14,7 @@ from pydantic import Field
 
 from zcp.ops.manage import ManageAction, check_storage, next_actions, run_action
 from zcp.ops.targets import project_services
+from zcp.ops.waiting import seconds
 from zcp.tools.base import ToolDefinition, ToolOutput
 from zcp.tools.inputs import Hostname, find_service
 from zcp.tools.waiting import Outcome, ProcessOut, ProcessWaiter, WaitSeconds, outcome_of, process_out
@@ -83,7 +84,7 @@ def manage_tool(app: App) -> ToolDefinition:
         elif outcome == "failed":
             message = f"{target}: {action} ended {waited.status}."
         else:
-            message = f"{target}: {action} is still running after {waiter.budget:g}s."
+            message = f"{target}: {action} is still running after {seconds(waiter.elapsed)}."
         return ManageResult(
             action=action,
             service_hostname=service.name,

@@ -22,6 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from zcp.calls import ToolCall
 from zcp.errors import InvalidParameter, ProcessAlreadyTerminal, ProcessNotFound
 from zcp.ops.actions import action_label
+from zcp.ops.waiting import seconds
 from zcp.platform import status as st
 from zcp.tools.base import ToolDefinition, ToolOutput
 from zcp.tools.untrusted import fence
@@ -153,7 +154,7 @@ def process_tool(app: App) -> ToolDefinition:
         waited = await waiter.wait(process, label=subject)
         out = ProcessOut.of(waited.process)
         if waited.still_running:
-            message = f"{subject} is still {out.status} after {waiter.budget:g}s."
+            message = f"{subject} is still {out.status} after {seconds(waiter.elapsed)}."
         else:
             message = f"{subject}: {out.status}."
         if waited.problem:
