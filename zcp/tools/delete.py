@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING, Annotated
 from mcp.server.mcpserver import Context
 from pydantic import Field
 
-from zcp.ops.delete import delete_or_preview
+from zcp.errors import ServiceNotFound
+from zcp.ops.delete import already_deleted, delete_or_preview
 from zcp.ops.targets import project_services
 from zcp.tools.base import ToolDefinition, ToolOutput
 from zcp.tools.inputs import Hostname, find_service
@@ -64,9 +65,17 @@ def delete_tool(app: App) -> ToolDefinition:
     ) -> DeleteResult:
         platform = app.require_platform()
         services = await project_services(platform)
-        service = find_service(services, serviceHostname)
-        waiter = ProcessWaiter(app, ctx, wait_seconds=waitSeconds, subject=f"delete {service.name}")
-        done = await delete_or_preview(platform, service, services, confirm=confirm, waiter=waiter)
+        try:
+            service = find_service(services, serviceHostname)
+        except ServiceNotFound:
+            gone = await already_deleted(platform, serviceHostname) if confirm is not None else None
+            if gone is None:
+                raise
+            done = gone
+        else:
+            waiter = ProcessWaiter(app, ctx, wait_seconds=waitSeconds, subject=f"delete {service.name}")
+            done = await delete_or_preview(platform, service, services, confirm=confirm, waiter=waiter)
+        service = done.service
         return DeleteResult(
             dry_run=done.dry_run,
             service_hostname=service.name,
