@@ -411,3 +411,27 @@ def test_a_project_value_may_hold_line_breaks_but_never_nul() -> None:
     check_project_value("CERT", "-----BEGIN-----\nabc\n-----END-----")
     with pytest.raises(InvalidEnvFormat):
         check_project_value("CERT", "a\x00b")
+
+
+@pytest.mark.sandbox(seed="standard")
+@pytest.mark.parametrize("earlier", ["restart", "start", "reload"])
+async def test_a_service_already_coming_up_is_restarted_after_the_change(
+    sandbox: SandboxHandle, earlier: str
+) -> None:
+    """A restart (or start) that began before the change may boot with the old value: restart again."""
+    async with tool_session(sandbox) as session:
+        if earlier == "start":
+            await session.ok("zerops_manage", {"action": "stop", "serviceHostname": "appdev"})
+        begun = await session.ok(
+            "zerops_manage", {"action": earlier, "serviceHostname": "appdev", "waitSeconds": 0}
+        )
+        sandbox.advance(1.0)  # the earlier process is under way, not finished
+        assert sandbox.service("appdev").status in ("RESTARTING", "STARTING", "RELOADING")
+        data = await session.ok(
+            "zerops_env", {"action": "set", "serviceHostname": "appdev", "variables": ["LATE=1"]}
+        )
+    restarts = _restarts(data)
+    assert [r["service"] for r in restarts] == ["appdev"]
+    assert restarts[0]["processId"] != begun["process"]["processId"]
+    assert restarts[0]["status"] == "FINISHED" and data["outcome"] == "done"
+    assert not any("picks the change up" in w for w in data.get("warnings") or [])

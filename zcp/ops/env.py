@@ -253,13 +253,21 @@ class RestartPlan:
     notes: tuple[str, ...]
 
 
+#: A service in one of these states is booting: a (re)start that began before the change may boot
+#: with the old value, so it is restarted again after the change.
+COMING_UP: Final = frozenset(
+    {"STARTING", "RESTARTING", "RELOADING", "SERVICE_STARTING", "SERVICE_RESTARTING", "SERVICE_RELOADING"}
+)
+
+
 def restart_targets(
     services: Sequence[ServiceStack], runtime: RuntimeInfo, *, service: ServiceStack | None
 ) -> RestartPlan:
     """For a service change: that service. For a project change: every running runtime. Pure.
 
-    Services that are not running pick the change up when they start; zcp's own service is never
-    restarted by zcp.
+    A running service is restarted. One that is starting, restarting or reloading is restarted too:
+    the boot under way began before the change and may not see it. Services that are stopped (or not
+    deployed) pick the change up when they start; zcp's own service is never restarted by zcp.
     """
     candidates = (
         [service]
@@ -273,6 +281,12 @@ def restart_targets(
             notes.append(
                 f"{candidate.name} is zcp's own service and was not restarted; restart it outside zcp"
             )
+        elif candidate.status.upper() in COMING_UP:
+            notes.append(
+                f"{candidate.name} was {candidate.status} when the change was made; it is restarted again "
+                "so that it boots with the new value"
+            )
+            targets.append(candidate)
         elif candidate.status.upper() not in st.SERVICE_HEALTHY:
             notes.append(
                 f"{candidate.name} is {candidate.status}, not running: it picks the change up when it starts"
@@ -298,7 +312,10 @@ async def restart_all(
         try:
             started.append((target.name, await run_action(platform, "restart", target)))
         except ZcpError as error:
-            warnings.append(f"restart of {target.name} failed: {error.code} {error}")
+            warnings.append(
+                f"restart of {target.name} failed: {error.code} {error}; the change is not live there until "
+                "it restarts"
+            )
     return await waiter.wait_all(started), warnings
 
 
