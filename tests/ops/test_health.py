@@ -66,10 +66,12 @@ def test_the_worst_service_decides_the_project() -> None:
         ("ACTIVE", "pass", False),
         ("RUNNING", "pass", False),
         ("STOPPED", "fail", True),
-        ("READY_TO_DEPLOY", "fail", False),
-        ("RESTARTING", "fail", False),
+        ("READY_TO_DEPLOY", "fail", True),
+        ("RESTARTING", "fail", True),
     ],
 )
-def test_running_means_active(status: str, verdict: str, recovers: bool) -> None:
+def test_running_means_active_and_every_failure_carries_a_recovery(
+    status: str, verdict: str, recovers: bool
+) -> None:
     check = running_check(_service("nodejs@22", status=status))
     assert check.status == verdict and (check.recovery is not None) == recovers

@@ -5,21 +5,20 @@ Checks and aggregation are in :mod:`zcp.ops.health`; the HTTP probe goes through
 time. Deviations from the reference tool: single and all-services calls share one shape
 (``services`` has one entry for a single service); a runtime without a public subdomain gets a
 ``skip`` (with the enabling call as ``recovery``) instead of a failure, because a private service is
-not unhealthy; zcp's own service is left out of the all-services check; there is no work-session
-state yet. Log lines and page excerpts are fenced as untrusted data in the readable text.
+not unhealthy; zcp's own service is left out of the all-services check; an ``env_applied`` check
+shows variables changed after the service last booted (:mod:`zcp.ops.env_live`); every failed check
+carries a recovery call. Log lines and page excerpts are fenced as untrusted data in the readable text.
 """
 
 from __future__ import annotations
 
-from functools import partial
 from typing import TYPE_CHECKING, Annotated, Literal
 
 from mcp.server.mcpserver import Context
 from pydantic import BaseModel, Field
 
 from zcp.calls import ToolCall
-from zcp.ops.concurrency import gather
-from zcp.ops.health import Check, ServiceHealth, check_service, summary
+from zcp.ops.health import Check, ServiceHealth, summary, verify_services
 from zcp.ops.probe import open_prober
 from zcp.ops.targets import user_services
 from zcp.tools.base import ToolDefinition, ToolOutput
@@ -127,20 +126,15 @@ def verify_tool(app: App) -> ToolDefinition:
             if skipped:
                 notes.append(f"{skipped[0]} (zcp itself) is not checked.")
         now = app.clock.now()
-        results: list[ServiceHealth | None] = [None] * len(targets)
-        finished = 0
+
+        async def progress(health: ServiceHealth, finished: int, total: int) -> None:
+            if ctx is not None:
+                await ctx.report_progress(finished, total, f"{health.hostname}: {health.status}")
+
         async with open_prober(app.settings.probe_timeout, app.clock) as prober:
-
-            async def check(index: int) -> None:
-                nonlocal finished
-                health = await check_service(client, project, targets[index], prober=prober, now=now)
-                results[index] = health
-                finished += 1
-                if ctx is not None:
-                    await ctx.report_progress(finished, len(targets), f"{health.hostname}: {health.status}")
-
-            await gather(*[partial(check, i) for i in range(len(targets))], limit=CONCURRENCY)
-        done = [r for r in results if r is not None]
+            done = await verify_services(
+                client, project, targets, prober=prober, now=now, concurrency=CONCURRENCY, on_checked=progress
+            )
         overall = summary(done)
         next_actions = [
             check.recovery
