@@ -13,6 +13,7 @@ from functools import partial
 from typing import TYPE_CHECKING, Final
 
 from zcp.ops.concurrency import Job, gather
+from zcp.ops.env import GENERATED_TYPES
 from zcp.ops.subdomain import SUBDOMAIN_ENV, find_published_url
 from zcp.platform.models import ProjectEnv, ServiceEnv, ServiceStack
 
@@ -20,8 +21,6 @@ if TYPE_CHECKING:
     from zcp.platform.client import ZeropsClient
     from zcp.platform.models import Project
 
-#: Env types the platform sets (credentials, hostname, ids) rather than the user.
-PLATFORM_ENV_TYPES: Final = frozenset({"READ_ONLY", "INTERNAL", "SYSTEM"})
 #: Concurrent env reads per discovery.
 READ_CONCURRENCY: Final = 8
 
@@ -42,7 +41,7 @@ class EnvView:
             key=key,
             value=value,
             is_reference="${" in value,
-            is_platform=env_type.upper() in PLATFORM_ENV_TYPES or key == SUBDOMAIN_ENV,
+            is_platform=env_type.upper() in GENERATED_TYPES or key == SUBDOMAIN_ENV,
             sensitive=sensitive,
         )
 

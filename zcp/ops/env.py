@@ -35,8 +35,9 @@ if TYPE_CHECKING:
 
 KEY_PATTERN: Final = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 MAX_KEY_LENGTH: Final = 255
-#: Service variable types the platform generates; they cannot be set or deleted.
-GENERATED_TYPES: Final = frozenset({"READ_ONLY", "INTERNAL"})
+#: Variable types the platform generates (service: READ_ONLY, INTERNAL; project: SYSTEM); they cannot
+#: be set or deleted, and their changes need no restart by the user.
+GENERATED_TYPES: Final = frozenset({"READ_ONLY", "INTERNAL", "SYSTEM"})
 REFERENCE: Final = re.compile(r"\$\{([A-Za-z0-9_]+)\}")
 
 

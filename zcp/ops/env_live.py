@@ -34,6 +34,7 @@ from functools import partial
 from typing import TYPE_CHECKING, Final
 
 from zcp.ops.concurrency import gather
+from zcp.ops.env import GENERATED_TYPES
 from zcp.platform import status as st
 
 if TYPE_CHECKING:
@@ -45,8 +46,6 @@ SERVICE_ENV_ACTIONS: Final = frozenset({"stack.userDataFile"})
 PROJECT_ENV_ACTIONS: Final = frozenset({"project.envCreate", "project.envDelete"})
 #: Processes that boot a service's containers (so they read the environment anew).
 BOOT_ACTIONS: Final = frozenset({"stack.start", "stack.restart", "stack.import", "stack.build"})
-#: Variable types the platform sets itself; their changes need no restart by the user.
-GENERATED_ENV_TYPES: Final = frozenset({"READ_ONLY", "INTERNAL", "SYSTEM"})
 PROCESS_WINDOW: Final = 100
 
 
@@ -78,11 +77,11 @@ def pending_env_change(
     changes: list[tuple[datetime, str | None, bool]] = []  # (when, key or None, from the project)
     for variable in service_vars:
         when = _when(variable.last_update)
-        if when is not None and variable.type.upper() not in GENERATED_ENV_TYPES:
+        if when is not None and variable.type.upper() not in GENERATED_TYPES:
             changes.append((when, variable.key, False))
     for project_var in project_vars:
         when = _when(project_var.last_update)
-        if when is not None and project_var.type.upper() not in GENERATED_ENV_TYPES:
+        if when is not None and project_var.type.upper() not in GENERATED_TYPES:
             changes.append((when, project_var.key, True))
     booted: datetime | None = None
     oldest: datetime | None = None
