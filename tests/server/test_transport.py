@@ -143,3 +143,17 @@ def test_integers_too_long_for_any_parameter_arrive_as_infinity() -> None:
     message = sort_line(line + b"0" * 5000 + b"}}}")
     params = message.message.model_dump()["params"]
     assert params["arguments"]["n"] == float("inf")
+
+
+def test_an_answer_holding_a_lone_surrogate_is_still_written_as_json() -> None:
+    """Text from the platform can carry a lone surrogate (a JSON escape in an API answer); the answer
+    is escaped rather than lost."""
+    import json
+
+    from mcp.shared.message import SessionMessage
+    from mcp.types import JSONRPCResponse
+
+    from zcp.server.transport import encode
+
+    line = encode(SessionMessage(JSONRPCResponse(jsonrpc="2.0", id=1, result={"text": "bad \ud800 x"})))
+    assert line.endswith(b"\n") and json.loads(line)["result"]["text"] == "bad \ud800 x"
