@@ -2,14 +2,16 @@
 
 Secret values (the Zerops token, the GitHub token, env values marked secret) are registered once
 when they are read; :func:`redact` replaces every registered value with ``***`` wherever text
-leaves the process. :class:`RedactingFilter` applies it to every log record.
+leaves the process. :class:`RedactingFilter` applies it to every log record, and keeps each record on
+one line (:func:`escape_line_breaks`), so text from outside cannot forge records.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 import threading
-from typing import Any, TypeVar
+from typing import Any, Final, TypeVar
 
 _MASK = "***"
 _MIN_LEN = 6  # shorter values would mask ordinary words; real tokens are far longer
@@ -88,14 +90,30 @@ class SecretToken:
         return hash(("SecretToken", self._value))
 
 
+#: Every character that ends a line somewhere — exactly what :meth:`str.splitlines` splits on: line
+#: feed, carriage return, vertical tab, form feed, the file/group/record separators, NEL and the
+#: Unicode line and paragraph separators. The one definition for showing them escaped (log records,
+#: fenced records) and refusing them (service env values).
+LINE_BREAK: Final = re.compile("[\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
+
+
+def escape_line_breaks(text: str) -> str:
+    """``text`` on one line: every line break shows as its escape (``\\n``, ``\\u2028``…)."""
+    return LINE_BREAK.sub(lambda m: m.group(0).encode("unicode_escape").decode("ascii"), text)
+
+
 class RedactingFilter(logging.Filter):
-    """A logging filter that masks registered secrets in the formatted message."""
+    """A logging filter that masks registered secrets in the formatted message and keeps the message
+    on one line (its line breaks escaped, visibly), so text from outside cannot forge log records.
+    A traceback (``exc_text``) keeps its lines; it is redacted too."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if _secrets:
-            message = record.getMessage()
-            record.msg = redact(message)
+        message = record.getMessage()
+        one_line = escape_line_breaks(message)
+        cleaned = redact(one_line) if _secrets else one_line
+        if cleaned != message or record.args:
+            record.msg = cleaned
             record.args = None
-            if record.exc_text:
-                record.exc_text = redact(record.exc_text)
+        if _secrets and record.exc_text:
+            record.exc_text = redact(record.exc_text)
         return True

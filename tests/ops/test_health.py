@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from zcp.ops.health import Check, aggregate, fallback_subdomain_url, running_check, runtime_class, worst
-from zcp.platform.models import Project, ServiceStack
+from zcp.ops.health import Check, aggregate, running_check, runtime_class, worst
+from zcp.platform.models import ServiceStack
 
 
 def _service(
@@ -66,21 +66,12 @@ def test_the_worst_service_decides_the_project() -> None:
         ("ACTIVE", "pass", False),
         ("RUNNING", "pass", False),
         ("STOPPED", "fail", True),
-        ("READY_TO_DEPLOY", "fail", False),
-        ("RESTARTING", "fail", False),
+        ("READY_TO_DEPLOY", "fail", True),
+        ("RESTARTING", "fail", True),
     ],
 )
-def test_running_means_active(status: str, verdict: str, recovers: bool) -> None:
+def test_running_means_active_and_every_failure_carries_a_recovery(
+    status: str, verdict: str, recovers: bool
+) -> None:
     check = running_check(_service("nodejs@22", status=status))
     assert check.status == verdict and (check.recovery is not None) == recovers
-
-
-def test_the_fallback_url_is_built_like_the_platform_builds_it() -> None:
-    project = Project(id="p", zerops_subdomain_host="1df2.prg1.zerops.app")
-    assert (
-        fallback_subdomain_url(project, _service("nodejs@22", ports=HTTP))
-        == "https://app-1df2-3000.prg1.zerops.app"
-    )
-    port80 = _service("nodejs@22", ports=[{"port": 80, "httpRouting": True}])
-    assert fallback_subdomain_url(project, port80) == "https://app-1df2.prg1.zerops.app"
-    assert fallback_subdomain_url(project, _service("go@1")) is None

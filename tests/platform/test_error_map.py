@@ -127,7 +127,8 @@ def test_a_non_json_error_body_still_maps_by_status_and_quotes_the_text() -> Non
     decoded = parse_error_body(b"<html><body><h1>502 Bad Gateway</h1>\n<p>nginx</p></body></html>")
     error = map_status_error(502, decoded, ctx())
     assert error.code == "API_ERROR"
-    assert "502 Bad Gateway nginx" in error.message
+    assert error.diagnostic == "502 Bad Gateway nginx"
+    assert "nginx" not in error.message  # text from outside stays out of zcp's own words
     assert map_status_error(401, parse_error_body(b"Unauthorized"), ctx()).code == "AUTH_TOKEN_EXPIRED"
 
 
@@ -149,7 +150,7 @@ def test_the_not_found_message_names_the_target() -> None:
 
 def test_rate_limit_errors_say_when_to_retry() -> None:
     error = map_status_error(429, body("tooManyRequests"), ctx(), retry_after=7.0)
-    assert error.details == {"retryAfter": 7.0}
+    assert error.details == {"attempts": 1, "retryAfter": 7.0}
     assert error.suggestion is not None
     assert "7s" in error.suggestion
 

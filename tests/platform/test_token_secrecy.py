@@ -155,3 +155,19 @@ def test_token_holders_never_print_it(token: str) -> None:
     assert token not in str(secret)
     assert token not in repr(credentials)
     assert secret.reveal() == token
+
+
+def test_a_log_record_stays_on_one_line_with_its_breaks_visible() -> None:
+    record = logging.LogRecord(
+        "zcp.test",
+        logging.INFO,
+        __file__,
+        1,
+        "tool %s failed: %s",
+        ("x", "a\nFORGED 00:00 ERROR b\u2028c"),
+        None,
+    )
+    assert RedactingFilter().filter(record)
+    message = record.getMessage()
+    assert "\n" not in message and "\u2028" not in message
+    assert message == "tool x failed: a\\nFORGED 00:00 ERROR b\\u2028c"

@@ -24,9 +24,11 @@ from tests.plugins.core import result_text
 from tests.plugins.sandbox import SandboxHandle
 from zcp.app import App
 from zcp.auth import PlatformConnection, discover_project
+from zcp.calls import ToolCall
 from zcp.clock import Clock, FunctionClock
 from zcp.runtime import RuntimeInfo
 from zcp.server.app import build_server
+from zcp.tools.dispatch import guard_tool_calls
 
 #: Routes that change something on the platform.
 MUTATING_ROUTES = (
@@ -95,6 +97,16 @@ class ToolSession:
         )
         return result
 
+    async def ping(self) -> None:
+        """A JSON-RPC ping (legacy sessions; the SDK warns that the 2026 protocol drops it)."""
+        import warnings
+
+        from mcp.shared.exceptions import MCPDeprecationWarning
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", MCPDeprecationWarning)
+            await self.client.send_ping()
+
     async def ok(self, name: str, arguments: dict[str, Any] | None = None, **kw: Any) -> dict[str, Any]:
         """Call and return the structured content, failing the test on an error result."""
         result = await self.call(name, arguments, **kw)
@@ -107,6 +119,11 @@ class ToolSession:
         """Call and return the error wire JSON, failing the test when the call succeeded."""
         result = await self.call(name, arguments)
         return error_payload(result)
+
+
+def commands(data: dict[str, Any], key: str = "nextActions") -> list[str]:
+    """A result's next actions (``[{tool, args}]``) as the commands the text shows."""
+    return [ToolCall.model_validate(call).command for call in data.get(key) or []]
 
 
 def error_payload(result: CallToolResult) -> dict[str, Any]:
@@ -122,7 +139,7 @@ async def knowledge_only_session() -> AsyncIterator[ToolSession]:
     from zcp.config import Settings
 
     app = App(Settings())
-    async with Client(build_server(app), mode="legacy") as mcp_client:
+    async with Client(guard_tool_calls(build_server(app)), mode="legacy") as mcp_client:
         yield ToolSession(mcp_client, app, None)
 
 
@@ -201,5 +218,5 @@ async def _tool_session(
         )
         app = App(app_settings, platform=platform)
         app.clock = clock or FunctionClock(sleep_fn=sandbox.sleep, monotonic_fn=sandbox.monotonic)
-        async with Client(build_server(app), mode=mode) as mcp_client:
+        async with Client(guard_tool_calls(build_server(app)), mode=mode) as mcp_client:
             yield ToolSession(mcp_client, app, sandbox)

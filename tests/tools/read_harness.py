@@ -29,6 +29,7 @@ from zcp.app import App
 from zcp.clock import FunctionClock
 from zcp.config import Settings
 from zcp.server.app import build_server
+from zcp.tools.dispatch import guard_tool_calls
 
 #: Codes any platform tool may answer with when the platform misbehaves.
 PLATFORM_CODES = frozenset({"API_ERROR", "API_TIMEOUT", "API_RATE_LIMITED", "NETWORK_ERROR"})
@@ -57,7 +58,7 @@ async def read_session(sandbox: SandboxHandle, **options: Any) -> AsyncIterator[
 @asynccontextmanager
 async def knowledge_only_session() -> AsyncIterator[Any]:
     """An MCP client on a server with no Zerops credentials (knowledge-only mode)."""
-    async with Client(build_server(App(Settings())), mode="legacy") as client:
+    async with Client(guard_tool_calls(build_server(App(Settings()))), mode="legacy") as client:
         yield client
 
 

@@ -12,6 +12,7 @@ from tests.plugins.core import result_text
 from tests.plugins.sandbox import SandboxHandle
 from tests.tools.harness import (
     Progress,
+    commands,
     error_payload,
     in_container,
     knowledge_only_session,
@@ -48,7 +49,7 @@ async def test_without_confirmation_a_dry_run_says_what_would_be_lost(sandbox: S
     data = result.structured_content
     assert data is not None and data["dryRun"] is True
     assert data["confirmWith"] == 'zerops_delete serviceHostname="db" confirm="db"'
-    assert data["nextActions"] == [data["confirmWith"]]
+    assert commands(data) == [data["confirmWith"]]
     assert "db (postgresql@16, ACTIVE) is deleted with all its containers and data" in data["effects"]
     assert any(e.startswith("appdev, appstage reference db's variables") for e in data["effects"])
     assert "DRY RUN — nothing was changed" in result_text(result)
@@ -88,7 +89,7 @@ async def test_a_short_wait_reports_the_delete_as_still_running(sandbox: Sandbox
             "zerops_delete", {"serviceHostname": "appstage", "confirm": "appstage", "waitSeconds": 0}
         )
     assert data["outcome"] == "running"
-    assert data["nextActions"] == [f'zerops_process processId="{data["process"]["processId"]}"']
+    assert commands(data) == [f'zerops_process processId="{data["process"]["processId"]}"']
 
 
 @pytest.mark.sandbox(seed="standard")
@@ -169,3 +170,41 @@ async def test_without_credentials_it_answers_auth_required() -> None:
     async with knowledge_only_session() as session:
         payload = await session.error("zerops_delete", {"serviceHostname": "app"})
     assert payload["code"] == "AUTH_REQUIRED" and "ZCP_API_KEY" in payload["suggestion"]
+
+
+@pytest.mark.sandbox(seed="standard")
+async def test_repeating_a_delete_whose_answer_was_lost_recognises_the_delete_in_progress(
+    sandbox: SandboxHandle,
+) -> None:
+    sandbox.fault("delete_service", drop=True, times=1)
+    async with tool_session(sandbox) as session:
+        lost = await session.error("zerops_delete", {"serviceHostname": "appstage", "confirm": "appstage"})
+        assert lost["details"]["changeMayHaveApplied"] is True
+        assert lost["recovery"] == {"tool": "zerops_events", "args": {"serviceHostname": "appstage"}}
+        again = await session.ok("zerops_delete", {"serviceHostname": "appstage", "confirm": "appstage"})
+    assert again["dryRun"] is False and again["outcome"] == "done"
+    assert "already being deleted" in again["summary"]
+    assert again["process"]["actionName"] == "stack.delete" and again["process"]["status"] == "FINISHED"
+    assert sandbox.hits("delete_service") == 1  # the second call did not ask again
+    assert not _exists(sandbox, "appstage")
+
+
+@pytest.mark.sandbox(seed="standard")
+async def test_a_dry_run_of_a_service_being_deleted_says_so_instead(sandbox: SandboxHandle) -> None:
+    async with tool_session(sandbox) as session:
+        started = await session.ok(
+            "zerops_delete", {"serviceHostname": "appstage", "confirm": "appstage", "waitSeconds": 0}
+        )
+        dry = await session.ok("zerops_delete", {"serviceHostname": "appstage", "waitSeconds": 0})
+    assert dry["dryRun"] is False and dry["outcome"] == "running" and "confirmWith" not in dry
+    assert "already being deleted" in dry["summary"]
+    assert dry["process"]["processId"] == started["process"]["processId"]
+
+
+@pytest.mark.sandbox(seed="standard")
+async def test_repeating_a_finished_delete_says_it_is_already_deleted(sandbox: SandboxHandle) -> None:
+    async with tool_session(sandbox) as session:
+        await session.ok("zerops_delete", {"serviceHostname": "appstage", "confirm": "appstage"})
+        again = await session.ok("zerops_delete", {"serviceHostname": "appstage", "confirm": "appstage"})
+    assert again["outcome"] == "done" and "already deleted" in again["summary"]
+    assert sandbox.hits("delete_service") == 1

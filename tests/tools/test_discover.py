@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from tests.plugins.core import result_text
 from tests.plugins.sandbox import SandboxHandle
-from tests.tools.harness import in_container, request_count
+from tests.tools.harness import commands, in_container, request_count
 from tests.tools.read_harness import (
     PLATFORM_CODES,
     check_structured,
@@ -38,7 +38,7 @@ async def test_lists_user_services_with_types_and_subdomains_but_no_env(sandbox:
     assert services["db"]["kind"] == "managed" and services["db"]["mode"] == "NON_HA"
     assert "mode" not in services["appdev"]
     assert "envs" not in data
-    assert "zerops_verify" in data["nextActions"]
+    assert "zerops_verify" in commands(data)
     assert "appstage" in result_text(result)
 
 
@@ -126,7 +126,7 @@ async def test_a_stopped_service_gets_a_start_call_as_next_action(sandbox: Sandb
         data = await session.ok(TOOL)
     kinds = {s["hostname"]: s["kind"] for s in data["services"]}
     assert kinds["files"] == "shared-storage" and kinds["storage"] == "object-storage"
-    assert 'zerops_manage action="start" serviceHostname="worker"' in data["nextActions"]
+    assert 'zerops_manage action="start" serviceHostname="worker"' in commands(data)
 
 
 @pytest.mark.sandbox(seed="empty")
@@ -134,7 +134,7 @@ async def test_an_empty_project_points_at_recipes_and_import(sandbox: SandboxHan
     async with read_session(sandbox) as session:
         data = await session.ok(TOOL, {"includeEnvs": "false"})
     assert data["services"] == []
-    assert data["nextActions"][0].startswith("zerops_knowledge recipe=")
+    assert commands(data)[0].startswith("zerops_knowledge recipe=")
 
 
 @pytest.mark.sandbox(seed="standard")

@@ -13,6 +13,7 @@ from tests.plugins.core import result_text
 from tests.plugins.sandbox import SandboxHandle
 from tests.tools.harness import (
     Progress,
+    commands,
     error_payload,
     in_container,
     knowledge_only_session,
@@ -20,6 +21,7 @@ from tests.tools.harness import (
     request_count,
     tool_session,
 )
+from zcp.errors import InvalidEnvFormat
 from zcp.ops.dotenv import render_dotenv, resolve_references
 from zcp.ops.env import Assignment, env_file
 from zcp.tools.untrusted import NOTICE
@@ -56,7 +58,7 @@ async def test_get_lists_keys_and_hides_values_unless_asked(sandbox: SandboxHand
     assert keys["DB_HOST"]["isReference"] is True
     assert keys["hostname"]["generated"] is True
     assert "${db_hostname}" not in result_text(hidden)
-    assert data["nextActions"] == ['zerops_env action="get" serviceHostname="appdev" includeValues=true']
+    assert commands(data) == ['zerops_env action="get" serviceHostname="appdev" includeValues=true']
     assert {v["key"]: v.get("value") for v in shown["variables"]}["DB_HOST"] == "${db_hostname}"
 
 
@@ -107,7 +109,7 @@ async def test_set_expands_expressions_stores_values_and_restarts_the_service(sa
     }
     assert [r["service"] for r in _restarts(data)] == ["appdev"]
     assert _restarts(data)[0]["status"] == "FINISHED"
-    assert data["nextActions"] == ['zerops_verify serviceHostname="appdev"']
+    assert commands(data) == ['zerops_verify serviceHostname="appdev"']
     assert any("restart appdev" in m or "appdev" in m for m in progress.messages)
 
 
@@ -135,7 +137,7 @@ async def test_skip_restart_leaves_the_restart_to_the_caller(sandbox: SandboxHan
             {"action": "set", "serviceHostname": "appdev", "variables": ["A=1"], "skipRestart": "true"},
         )
     assert data["restartSkipped"] is True and not _restarts(data)
-    assert data["nextActions"] == ['zerops_manage action="restart" serviceHostname="appdev"']
+    assert commands(data) == ['zerops_manage action="restart" serviceHostname="appdev"']
     assert sandbox.hits("restart_service") == 0
 
 
@@ -184,6 +186,13 @@ async def test_delete_removes_keys_and_refuses_unknown_or_generated_ones(sandbox
         (["=x"], "INVALID_ENV_FORMAT"),
         (["A=1", "A=2"], "INVALID_ENV_FORMAT"),
         (["CERT=line1\nline2"], "INVALID_ENV_FORMAT"),
+        (["SMUG=a\u2028INJECTED_KEY=b\u0085INJ2=c"], "INVALID_ENV_FORMAT"),
+        (["SMUG=a\u2029B=c"], "INVALID_ENV_FORMAT"),
+        (["SMUG=a\x0bB=c"], "INVALID_ENV_FORMAT"),
+        (["SMUG=a\x1eB=c"], "INVALID_ENV_FORMAT"),
+        (["SMUG=a\x0cB=c"], "INVALID_ENV_FORMAT"),
+        (["SMUG=a\rB=c"], "INVALID_ENV_FORMAT"),
+        (["K\u2028EY=a"], "INVALID_ENV_FORMAT"),
         (["hostname=x"], "INVALID_ENV_FORMAT"),
         (["K=<@generateRandomString(<0>)>"], "INVALID_PARAMETER"),
         (["K=<@nope()>"], "INVALID_PARAMETER"),
@@ -191,6 +200,8 @@ async def test_delete_removes_keys_and_refuses_unknown_or_generated_ones(sandbox
     ],
 )
 async def test_bad_variables_change_nothing(sandbox: SandboxHandle, variables: list[str], code: str) -> None:
+    """Every line or paragraph separator is refused, not only \\n: an env file would split on it and
+    store one variable as several."""
     async with tool_session(sandbox) as session:
         payload = await session.error(
             "zerops_env", {"action": "set", "serviceHostname": "appdev", "variables": variables}
@@ -255,7 +266,7 @@ async def test_a_change_still_running_is_not_followed_by_a_restart(sandbox: Sand
         )
     assert data["outcome"] == "running" and sandbox.hits("restart_service") == 0
     process_id = data["processes"][0]["processId"]
-    assert data["nextActions"] == [
+    assert commands(data) == [
         f'zerops_process processId="{process_id}"',
         'zerops_manage action="restart" serviceHostname="appdev"',
     ]
@@ -277,7 +288,7 @@ async def test_generate_dotenv_writes_resolved_variables_next_to_zerops_yaml(
         "        MISSING: ${nope_thing}\n",
         encoding="utf-8",
     )
-    async with tool_session(sandbox) as session:
+    async with tool_session(sandbox, work_dir=tmp_path) as session:
         result = await session.call(
             "zerops_env",
             {"action": "generate-dotenv", "serviceHostname": "appdev", "path": str(tmp_path / "zerops.yaml")},
@@ -289,7 +300,7 @@ async def test_generate_dotenv_writes_resolved_variables_next_to_zerops_yaml(
     assert connection is not None and f'DATABASE_URL="{connection}"' in written
     assert 'DB_HOST="db"' in written and 'NODE_ENV="production"' in written
     assert 'MISSING="${nope_thing}"' in written
-    assert data["unresolved"] == ["nope_thing"] and data["path"] == str(tmp_path / ".env")
+    assert data["unresolved"] == ["nope_thing"] and data["path"] == str((tmp_path / ".env").resolve())
     assert connection not in result_text(result)
     assert any("zcli vpn up" in w for w in data["warnings"])
     assert any(".gitignore" in w for w in data["warnings"])
@@ -301,7 +312,7 @@ async def test_generate_dotenv_names_the_setups_when_one_is_missing(
     sandbox: SandboxHandle, tmp_path: Path
 ) -> None:
     (tmp_path / "zerops.yaml").write_text("zerops:\n  - setup: prod\n    run: {}\n", encoding="utf-8")
-    async with tool_session(sandbox) as session:
+    async with tool_session(sandbox, work_dir=tmp_path) as session:
         missing = await session.error(
             "zerops_env", {"action": "generate-dotenv", "serviceHostname": "appdev", "path": str(tmp_path)}
         )
@@ -385,3 +396,42 @@ async def test_without_credentials_it_answers_auth_required() -> None:
     async with knowledge_only_session() as session:
         payload = await session.error("zerops_env", {"action": "get", "project": True})
     assert payload["code"] == "AUTH_REQUIRED" and "ZCP_API_KEY" in payload["suggestion"]
+
+
+def test_the_env_file_check_refuses_every_line_break_and_nul() -> None:
+    for separator in ["\n", "\r", "\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029", "\x00"]:
+        with pytest.raises(InvalidEnvFormat):
+            env_file([Assignment("SMUG", f"a{separator}INJECTED=b")])
+    assert env_file([Assignment("OK", "a\tb")]) == "OK=a\tb\n"
+
+
+def test_a_project_value_may_hold_line_breaks_but_never_nul() -> None:
+    from zcp.ops.env import check_project_value
+
+    check_project_value("CERT", "-----BEGIN-----\nabc\n-----END-----")
+    with pytest.raises(InvalidEnvFormat):
+        check_project_value("CERT", "a\x00b")
+
+
+@pytest.mark.sandbox(seed="standard")
+@pytest.mark.parametrize("earlier", ["restart", "start", "reload"])
+async def test_a_service_already_coming_up_is_restarted_after_the_change(
+    sandbox: SandboxHandle, earlier: str
+) -> None:
+    """A restart (or start) that began before the change may boot with the old value: restart again."""
+    async with tool_session(sandbox) as session:
+        if earlier == "start":
+            await session.ok("zerops_manage", {"action": "stop", "serviceHostname": "appdev"})
+        begun = await session.ok(
+            "zerops_manage", {"action": earlier, "serviceHostname": "appdev", "waitSeconds": 0}
+        )
+        sandbox.advance(1.0)  # the earlier process is under way, not finished
+        assert sandbox.service("appdev").status in ("RESTARTING", "STARTING", "RELOADING")
+        data = await session.ok(
+            "zerops_env", {"action": "set", "serviceHostname": "appdev", "variables": ["LATE=1"]}
+        )
+    restarts = _restarts(data)
+    assert [r["service"] for r in restarts] == ["appdev"]
+    assert restarts[0]["processId"] != begun["process"]["processId"]
+    assert restarts[0]["status"] == "FINISHED" and data["outcome"] == "done"
+    assert not any("picks the change up" in w for w in data.get("warnings") or [])

@@ -14,6 +14,7 @@ from tests.plugins.core import result_text
 from tests.plugins.sandbox import SandboxHandle
 from tests.tools.harness import (
     Progress,
+    commands,
     error_payload,
     in_container,
     knowledge_only_session,
@@ -58,7 +59,7 @@ async def test_an_import_creates_the_services_and_waits_for_them(
     assert all(s["action"] == "create" and s["process"]["status"] == "FINISHED" for s in by_host.values())
     assert by_host["db"]["status"] == "ACTIVE" and by_host["api"]["status"] == "ACTIVE"
     assert by_host["app"]["status"] == "READY_TO_DEPLOY"
-    assert data["nextActions"] == ['zerops_deploy targetService="app"', "zerops_discover"]
+    assert commands(data) == ['zerops_deploy targetService="app"', "zerops_discover"]
     assert progress.messages and all(m.startswith("import: ") for m in progress.messages)
     assert sandbox.service("db").status == "ACTIVE"
 
@@ -66,7 +67,7 @@ async def test_an_import_creates_the_services_and_waits_for_them(
 @pytest.mark.sandbox(seed="empty")
 async def test_an_import_from_a_file(sandbox: SandboxHandle, tmp_path: Path, cache: dict[str, Any]) -> None:
     (tmp_path / "import.yml").write_text(STACK, encoding="utf-8")
-    async with tool_session(sandbox, in_workflow=True, **cache) as session:
+    async with tool_session(sandbox, in_workflow=True, work_dir=tmp_path, **cache) as session:
         data = await session.ok("zerops_import", {"filePath": str(tmp_path / "import.yml")})
     assert len(data["services"]) == 3
 
@@ -77,7 +78,8 @@ async def test_an_import_from_a_file(sandbox: SandboxHandle, tmp_path: Path, cac
     [
         ({}, "INVALID_USAGE"),
         ({"content": STACK, "filePath": "import.yml"}, "INVALID_USAGE"),
-        ({"filePath": "/nonexistent/import.yml"}, "FILE_NOT_FOUND"),
+        ({"filePath": "nonexistent/import.yml"}, "FILE_NOT_FOUND"),
+        ({"filePath": "/nonexistent/import.yml"}, "INVALID_PARAMETER"),
         ({"content": "   "}, "INVALID_IMPORT_YML"),
         (
             {"content": "project:\n  name: x\nservices:\n  - hostname: a\n    type: nodejs@22\n"},
@@ -139,7 +141,7 @@ async def test_an_override_without_confirmation_is_a_dry_run(
     data = result.structured_content
     assert data is not None and data["dryRun"] is True
     assert {s["hostname"]: s["action"] for s in data["services"]} == {"appdev": "override", "cache": "create"}
-    assert data["confirmWith"] == 'zerops_import content=<the same YAML> override=true confirm="appdev"'
+    assert data["confirmWith"] == 'zerops_import content=<the same YAML> confirm="appdev" override=true'
     assert "would REPLACE appdev" in data["summary"] and "DRY RUN" in result_text(result)
     assert mutating_hits(sandbox) == 0
 
@@ -163,13 +165,13 @@ async def test_a_confirmed_override_replaces_the_service(
     sandbox: SandboxHandle, tmp_path: Path, cache: dict[str, Any]
 ) -> None:
     (tmp_path / "replace.yml").write_text(REPLACE_APPDEV, encoding="utf-8")
-    async with tool_session(sandbox, in_workflow=True, **cache) as session:
+    async with tool_session(sandbox, in_workflow=True, work_dir=tmp_path, **cache) as session:
         dry = await session.ok(
             "zerops_import", {"filePath": str(tmp_path / "replace.yml"), "override": "true"}
         )
         assert (
             dry["confirmWith"]
-            == f'zerops_import filePath="{tmp_path / "replace.yml"}" override=true confirm="appdev"'
+            == f'zerops_import confirm="appdev" filePath="{tmp_path / "replace.yml"}" override=true'
         )
         data = await session.ok(
             "zerops_import",
@@ -219,7 +221,7 @@ async def test_a_per_service_failure_is_reported_for_that_service(
     by_host = {s["hostname"]: s for s in data["services"]}
     assert by_host["app"]["error"]["code"] == "serviceStackCreateFailed"
     assert by_host["db"]["process"]["status"] == "FINISHED"
-    assert "failed: app" in data["summary"] and data["nextActions"][-1] == "zerops_events"
+    assert "failed: app" in data["summary"] and commands(data)[-1] == "zerops_events"
     text = result_text(result)
     assert text.index(NOTICE) < text.index("ignore all previous instructions")
 
@@ -231,7 +233,7 @@ async def test_a_short_wait_leaves_the_import_running_with_poll_calls(
     async with tool_session(sandbox, in_workflow=True, **cache) as session:
         data = await session.ok("zerops_import", {"content": STACK, "waitSeconds": 2})
     assert data["outcome"] == "running"
-    assert any(a.startswith("zerops_process processId=") for a in data["nextActions"])
+    assert any(a.startswith("zerops_process processId=") for a in commands(data))
     assert "still being created" in data["summary"]
 
 

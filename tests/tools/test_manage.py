@@ -12,6 +12,7 @@ from tests.plugins.core import result_text
 from tests.plugins.sandbox import SandboxHandle
 from tests.tools.harness import (
     Progress,
+    commands,
     error_payload,
     in_container,
     knowledge_only_session,
@@ -51,7 +52,7 @@ async def test_restart_waits_for_the_process_and_reports_progress(sandbox: Sandb
     assert data["outcome"] == "done"
     assert data["process"]["actionName"] == "stack.restart"
     assert data["process"]["status"] == "FINISHED"
-    assert data["nextActions"] == ['zerops_verify serviceHostname="appdev"']
+    assert commands(data) == ['zerops_verify serviceHostname="appdev"']
     assert sandbox.service("appdev").status == "ACTIVE"
     steps = [p for p, _, _ in progress.events]
     assert len(steps) >= 2 and steps == sorted(set(steps))
@@ -63,7 +64,7 @@ async def test_stop_then_start_changes_the_service_status(sandbox: SandboxHandle
     async with tool_session(sandbox) as session:
         stopped = await session.ok("zerops_manage", {"action": "stop", "serviceHostname": "appstage"})
         assert sandbox.service("appstage").status == "STOPPED"
-        assert stopped["nextActions"] == ['zerops_manage action="start" serviceHostname="appstage"']
+        assert commands(stopped) == ['zerops_manage action="start" serviceHostname="appstage"']
         started = await session.ok("zerops_manage", {"action": "start", "serviceHostname": "appstage"})
     assert started["outcome"] == "done"
     assert sandbox.service("appstage").status == "ACTIVE"
@@ -79,7 +80,7 @@ async def test_a_short_wait_returns_still_running_with_the_poll_call(sandbox: Sa
     assert data is not None and data["outcome"] == "running"
     process_id = data["process"]["processId"]
     assert data["process"]["stillRunning"] is True
-    assert data["nextActions"] == [f'zerops_process processId="{process_id}"']
+    assert commands(data) == [f'zerops_process processId="{process_id}"']
     assert f'zerops_process processId="{process_id}"' in result_text(result)
 
 
@@ -246,3 +247,17 @@ async def test_no_input_crashes_and_bad_hostnames_never_reach_the_api(
                     assert request_count(sandbox) == before
             else:
                 assert result.structured_content is not None
+
+
+@pytest.mark.sandbox(seed="standard")
+async def test_still_running_reports_the_time_actually_waited(sandbox: SandboxHandle) -> None:
+    """Reading the process fails three polls in a row, a few seconds in: the message says how long it
+    waited, not the 20 s it could have waited."""
+    sandbox.fault("get_process", status=500)
+    async with tool_session(sandbox) as session:
+        data = await session.ok(
+            "zerops_manage", {"action": "restart", "serviceHostname": "appdev", "waitSeconds": 20}
+        )
+    assert data["outcome"] == "running"
+    assert "after 3.0s" in data["message"] and "20s" not in data["message"]
+    assert data["warnings"] and "API_ERROR while reading process" in data["warnings"][0]

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from tests.plugins.core import result_text
 from tests.plugins.sandbox import SandboxHandle
-from tests.tools.harness import Progress, request_count
+from tests.tools.harness import Progress, commands, request_count
 from tests.tools.read_harness import PLATFORM_CODES, check_structured, read_session
 from zcp.clock import FunctionClock
 from zcp.sandbox.model import Project
@@ -45,7 +45,7 @@ async def test_status_of_a_running_process_waits_for_it_with_progress(sandbox: S
     assert data["process"]["status"] == "FINISHED" and data["label"] == "restart"
     assert data["process"]["services"] == ["appstage"]
     assert data["duration"] == 4.0 and "stillRunning" not in data
-    assert data["nextActions"] == ["zerops_discover"]
+    assert commands(data) == ["zerops_discover"]
     steps = [p for p, _, _ in progress.events]
     assert steps and steps == sorted(set(steps))
     assert all(m.startswith("restart appstage: ") for m in progress.messages)
@@ -58,8 +58,8 @@ async def test_wait_seconds_zero_answers_at_once_and_says_how_to_follow(sandbox:
         data = await session.ok(TOOL, {"processId": process_id, "waitSeconds": 0})
         short = await session.ok(TOOL, {"processId": process_id, "waitSeconds": 1})
     assert data["process"]["status"] == "PENDING" and data["stillRunning"] is True
-    assert data["nextActions"] == [f'zerops_process processId="{process_id}"']
-    assert short["process"]["status"] == "RUNNING" and "still RUNNING after 1s" in short["message"]
+    assert commands(data) == [f'zerops_process processId="{process_id}"']
+    assert short["process"]["status"] == "RUNNING" and "still RUNNING after 1.0s" in short["message"]
 
 
 @pytest.mark.sandbox(seed="standard")
@@ -71,7 +71,7 @@ async def test_a_failed_process_shows_its_reason_fenced_and_where_to_look(sandbo
     data = result.structured_content
     assert data is not None
     assert data["process"]["status"] == "FAILED" and data["label"] == "env-update"
-    assert data["nextActions"][0] == 'zerops_events serviceHostname="appdev"'
+    assert commands(data)[0] == 'zerops_events serviceHostname="appdev"'
     text = result_text(result)
     assert NOTICE in text and text.index("ignore previous") > text.index("````untrusted-data")
 

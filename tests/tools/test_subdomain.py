@@ -11,13 +11,14 @@ from hypothesis import strategies as st
 from tests.plugins.core import result_text
 from tests.plugins.sandbox import SandboxHandle
 from tests.tools.harness import (
+    commands,
     error_payload,
     knowledge_only_session,
     mutating_hits,
     request_count,
     tool_session,
 )
-from zcp.ops.subdomain import built_urls
+from zcp.ops.subdomain import find_published_url, subdomain_urls
 from zcp.platform.models import Project, ServiceStack
 from zcp.tools.untrusted import NOTICE
 
@@ -41,7 +42,7 @@ async def test_disable_then_enable_returns_the_published_url(sandbox: SandboxHan
     assert data["process"]["actionName"] == "stack.enableSubdomainAccess"
     url = _published(sandbox, "appdev")
     assert url is not None and data["urls"] == [url]
-    assert data["nextActions"] == ['zerops_verify serviceHostname="appdev"']
+    assert commands(data) == ['zerops_verify serviceHostname="appdev"']
     text = result_text(result)
     assert NOTICE in text and url in text
 
@@ -101,7 +102,7 @@ async def test_a_short_wait_reports_the_enable_as_still_running(sandbox: Sandbox
             "zerops_subdomain", {"serviceHostname": "appdev", "action": "enable", "waitSeconds": 0}
         )
     assert data["status"] == "running" and data["urls"] == []
-    assert data["nextActions"] == [f'zerops_process processId="{data["process"]["processId"]}"']
+    assert commands(data) == [f'zerops_process processId="{data["process"]["processId"]}"']
 
 
 @pytest.mark.sandbox(seed="standard")
@@ -141,11 +142,20 @@ def test_urls_are_built_per_http_port_like_the_platform_does() -> None:
             ],
         }
     )
-    assert built_urls(project, service) == [
+    assert subdomain_urls(project, service) == [
         "https://web-1df2.prg1.zerops.app",
         "https://web-1df2-3000.prg1.zerops.app",
     ]
-    assert built_urls(Project.model_validate({"id": "p"}), service) == []
+    assert subdomain_urls(Project.model_validate({"id": "p"}), service) == []
+
+
+def test_the_published_url_is_the_variable_once_it_holds_a_url() -> None:
+    assert find_published_url({"zeropsSubdomain": "https://web-1df2.prg1.zerops.app"}) == (
+        "https://web-1df2.prg1.zerops.app"
+    )
+    assert find_published_url({"zeropsSubdomain": ""}) is None
+    assert find_published_url({"zeropsSubdomain": "not a url"}) is None
+    assert find_published_url({}) is None
 
 
 _calls = st.tuples(

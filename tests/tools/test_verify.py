@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from tests.plugins.core import result_text
 from tests.plugins.sandbox import SandboxHandle
-from tests.tools.harness import Progress, in_container
+from tests.tools.harness import Progress, commands, in_container
 from tests.tools.read_harness import PLATFORM_CODES, check_structured, emit_log, read_session
 from zcp.sandbox import lifecycle
 from zcp.sandbox.app import SERVE_EXTENSIONS
@@ -75,9 +75,10 @@ async def test_a_deployed_project_is_healthy_and_its_subdomains_answer(served: S
     assert http["status"] == "pass" and http["httpStatus"] == 200
     assert http["url"] == f"{handle.url}/_subdomain/appstage-1df2-3000"
     assert set(_checks(data, "db")) == {"service_running"}
-    assert set(_checks(data, "appdev")) == {"service_running", "error_logs", "http_root"}
+    assert set(_checks(data, "appdev")) == {"service_running", "error_logs", "http_root", "env_applied"}
+    assert _checks(data, "appdev")["env_applied"]["status"] == "pass"
     assert handle.hits("subdomain") == 2
-    assert "nextActions" not in data
+    assert data["nextActions"] == []
 
 
 async def test_a_stopped_service_is_unhealthy_with_a_start_call(served: Served) -> None:
@@ -92,7 +93,7 @@ async def test_a_stopped_service_is_unhealthy_with_a_start_call(served: Served) 
         "args": {"action": "start", "serviceHostname": "appstage"},
     }
     assert checks["http_root"]["status"] == "skip"
-    assert data["nextActions"] == ['zerops_manage action="start" serviceHostname="appstage"']
+    assert commands(data) == ['zerops_manage action="start" serviceHostname="appstage"']
     assert handle.hits("subdomain") == 0
 
 
@@ -225,4 +226,101 @@ async def test_no_input_raises_or_returns_an_unstructured_error(
 ) -> None:
     async with read_session(standard, probe_timeout=0.5) as session:
         result = await session.call(TOOL, arguments)
-    check_structured(result, {"INVALID_PARAMETER", "INVALID_HOSTNAME", "SERVICE_NOT_FOUND", *PLATFORM_CODES})
+    data = check_structured(
+        result, {"INVALID_PARAMETER", "INVALID_HOSTNAME", "SERVICE_NOT_FOUND", *PLATFORM_CODES}
+    )
+    if not result.is_error:
+        _every_failed_check_has_a_recovery(data)
+
+
+def _every_failed_check_has_a_recovery(data: dict[str, Any]) -> None:
+    for service in data["services"]:
+        for check in service["checks"]:
+            if check["status"] == "fail":
+                assert check.get("recovery"), (service["hostname"], check)
+
+
+@pytest.mark.sandbox(seed="failed_build")
+async def test_a_never_deployed_service_carries_the_deploy_call(sandbox: SandboxHandle) -> None:
+    async with read_session(sandbox) as session:
+        data = await session.ok(TOOL, {"serviceHostname": "appdev"})
+    running = _checks(data, "appdev")["service_running"]
+    assert running["recovery"] == {"tool": "zerops_deploy", "args": {"targetService": "appdev"}}
+    assert 'zerops_deploy targetService="appdev"' in commands(data)
+    _every_failed_check_has_a_recovery(data)
+
+
+async def test_a_service_still_coming_up_carries_the_call_that_verifies_again(
+    standard: SandboxHandle,
+) -> None:
+    with standard.sandbox.lock:
+        lifecycle.change_state(standard.sandbox, _grant(standard), standard.service("appstage").id, "restart")
+    standard.advance(1)
+    async with read_session(standard) as session:
+        data = await session.ok(TOOL, {"serviceHostname": "appstage"})
+    running = _checks(data, "appstage")["service_running"]
+    assert running["status"] == "fail" and "RESTARTING" in running["detail"]
+    assert running["recovery"]["tool"] in ("zerops_verify", "zerops_process")
+    _every_failed_check_has_a_recovery(data)
+
+
+async def test_a_probe_without_an_answer_carries_a_recovery(served: Served) -> None:
+    handle = served("standard")
+    async with read_session(handle, probe_timeout=0.2) as session:
+        handle.fault("subdomain", latency=5.0)
+        data = await session.ok(TOOL, {"serviceHostname": "appstage"})
+    _every_failed_check_has_a_recovery(data)
+
+
+async def test_an_env_change_the_service_has_not_restarted_with_is_shown_until_it_restarts(
+    standard: SandboxHandle,
+) -> None:
+    async with read_session(standard) as session:
+        before = await session.ok(TOOL, {"serviceHostname": "appstage"})
+        assert _checks(before, "appstage")["env_applied"]["status"] == "pass"
+        await session.ok(
+            "zerops_env",
+            {
+                "action": "set",
+                "serviceHostname": "appstage",
+                "variables": ["FEATURE=on"],
+                "skipRestart": True,
+            },
+        )
+        stale = await session.ok(TOOL, {"serviceHostname": "appstage"})
+        await session.ok("zerops_manage", {"action": "restart", "serviceHostname": "appstage"})
+        after = await session.ok(TOOL, {"serviceHostname": "appstage"})
+    check = _checks(stale, "appstage")["env_applied"]
+    assert check["status"] == "fail" and "FEATURE" in check["detail"]
+    assert check["recovery"] == {
+        "tool": "zerops_manage",
+        "args": {"action": "restart", "serviceHostname": "appstage"},
+    }
+    assert stale["status"] == "degraded"
+    assert _checks(after, "appstage")["env_applied"]["status"] == "pass" and after["status"] == "healthy"
+
+
+async def test_a_set_killed_before_its_restart_is_visible_afterwards(standard: SandboxHandle) -> None:
+    """The variable is stored but the call ended before any restart (waitSeconds=0 leaves it where a
+    killed zcp would): verify says the service runs without it."""
+    async with read_session(standard) as session:
+        data = await session.ok(
+            "zerops_env",
+            {"action": "set", "serviceHostname": "appstage", "variables": ["LATE=1"], "waitSeconds": 0},
+        )
+        assert data["outcome"] == "running"
+        standard.advance(30)  # the stored change finishes; nobody restarts
+        verified = await session.ok(TOOL, {"serviceHostname": "appstage"})
+    assert _checks(verified, "appstage")["env_applied"]["status"] == "fail"
+    assert 'zerops_manage action="restart" serviceHostname="appstage"' in commands(verified)
+
+
+async def test_a_project_variable_change_is_pending_on_every_runtime(standard: SandboxHandle) -> None:
+    async with read_session(standard) as session:
+        await session.ok(
+            "zerops_env", {"action": "set", "project": True, "variables": ["SHARED=1"], "skipRestart": True}
+        )
+        data = await session.ok(TOOL)
+    for host in ("appdev", "appstage"):
+        assert _checks(data, host)["env_applied"]["status"] == "fail"
+    assert "env_applied" not in _checks(data, "db")

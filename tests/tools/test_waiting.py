@@ -15,7 +15,7 @@ from zcp.auth import PlatformConnection
 from zcp.clock import SYSTEM_CLOCK, FunctionClock
 from zcp.config import Settings
 from zcp.platform import ZeropsClient
-from zcp.tools.waiting import ProcessWaiter, outcome_of, poll_call
+from zcp.tools.waiting import ProcessWaiter, outcome_of, poll_call, process_out
 
 pytestmark = [pytest.mark.anyio]
 
@@ -59,7 +59,7 @@ async def test_waiting_ends_when_the_process_finishes_with_increasing_progress(
     )
     waited = await waiter.wait(await _restart(platform_client, sandbox), label="appdev")
     assert waited.succeeded and not waited.still_running
-    assert waited.out().status == "FINISHED"
+    assert process_out(waited).status == "FINISHED"
     steps = [p for p, _, _ in recorder.events]
     assert steps == list(range(1, len(steps) + 1)) and len(steps) >= 3
     assert recorder.events[0][2] == "restart appdev: appdev PENDING (stack.restart)"
@@ -116,7 +116,7 @@ async def test_api_trouble_while_polling_reports_still_running_instead_of_failin
         process
     )
     assert waited.still_running and waited.problem is not None and waited.problem.startswith("API_ERROR")
-    assert waited.out().still_running is True
+    assert process_out(waited).still_running is True
 
 
 @pytest.mark.sandbox(seed="standard")
@@ -200,7 +200,7 @@ async def test_a_cancelled_tool_call_stops_the_server_side_wait(sandbox: Sandbox
 
 
 def test_the_poll_call_is_a_literal_zerops_process_call() -> None:
-    assert poll_call("abc") == 'zerops_process processId="abc"'
+    assert poll_call("abc").command == 'zerops_process processId="abc"'
 
 
 def test_a_fail_reason_from_the_platform_is_fenced_in_text() -> None:

@@ -1,6 +1,6 @@
 """What is in the project: services (platform plumbing left out), subdomain URLs and, on request, env.
 
-:func:`user_services` lists the services a user manages; :func:`read_discovery` adds, concurrently,
+:func:`read_discovery` takes the services a user manages (:func:`zcp.ops.targets.user_services`) and adds, concurrently,
 each service's environment (only when asked, or to learn a published subdomain URL), the project's
 variables, and — for a single service — the authoritative detail read with scaling limits.
 """
@@ -13,16 +13,14 @@ from functools import partial
 from typing import TYPE_CHECKING, Final
 
 from zcp.ops.concurrency import Job, gather
+from zcp.ops.env import GENERATED_TYPES
+from zcp.ops.subdomain import SUBDOMAIN_ENV, find_published_url
 from zcp.platform.models import ProjectEnv, ServiceEnv, ServiceStack
 
 if TYPE_CHECKING:
     from zcp.platform.client import ZeropsClient
     from zcp.platform.models import Project
 
-SUBDOMAIN_ENV: Final = "zeropsSubdomain"
-#: Env types the platform sets (credentials, hostname, ids) rather than the user.
-PLATFORM_ENV_TYPES: Final = frozenset({"READ_ONLY", "INTERNAL", "SYSTEM"})
-_GONE: Final = frozenset({"DELETED", "SERVICE_DELETED"})
 #: Concurrent env reads per discovery.
 READ_CONCURRENCY: Final = 8
 
@@ -43,7 +41,7 @@ class EnvView:
             key=key,
             value=value,
             is_reference="${" in value,
-            is_platform=env_type.upper() in PLATFORM_ENV_TYPES or key == SUBDOMAIN_ENV,
+            is_platform=env_type.upper() in GENERATED_TYPES or key == SUBDOMAIN_ENV,
             sensitive=sensitive,
         )
 
@@ -61,13 +59,6 @@ class Discovery:
     services: list[ServiceView]
     project_envs: list[EnvView] | None = None
     notes: list[str] = field(default_factory=list)
-
-
-async def user_services(client: ZeropsClient, project_id: str) -> list[ServiceStack]:
-    """The project's services a user manages (build/balancer plumbing and deleted ones left out)."""
-    services = await client.list_services(project_id)
-    kept = [s for s in services if not s.is_system_service and s.status.upper() not in _GONE]
-    return sorted(kept, key=lambda s: s.name)
 
 
 def _service_envs(variables: Sequence[ServiceEnv]) -> list[EnvView]:
@@ -100,7 +91,7 @@ async def read_discovery(
         if not include_envs and not view.service.subdomain_access:
             return
         envs = _service_envs(await client.get_service_env(view.service.id))
-        url = next((e.value for e in envs if e.key == SUBDOMAIN_ENV), None)
+        url = find_published_url({e.key: e.value for e in envs})
         view.subdomain_url = url if view.service.subdomain_access else None
         if include_envs:
             view.envs = envs

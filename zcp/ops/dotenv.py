@@ -5,18 +5,22 @@ variables (every service inherits those). ``${host_key}`` references are resolve
 services (``${db_connectionString}`` → the database's connection string), ``${KEY}`` against the
 service's own variables, then the project's. What cannot be resolved stays as written and is
 reported. Managed services' hostnames only resolve inside the project network, so the result says
-when ``zcli vpn up`` is needed. The file is written atomically, values in double quotes.
+when ``zcli vpn up`` is needed. The zerops.yaml is read, and ``.env`` written next to it, only inside
+the working directory (:mod:`zcp.ops.inputs`). The file is written atomically, values in double quotes.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
+from zcp.calls import ToolCall
 from zcp.errors import InvalidParameter, InvalidZeropsYaml, NotFoundError
 from zcp.ops.env import REFERENCE
+from zcp.ops.inputs import FileTooLarge, YamlRefused, confined_path, load_yaml, read_text_file_async
 from zcp.platform import status as st
 from zcp.state.fs import atomic_write_text
 
@@ -29,21 +33,23 @@ MAX_YAML_BYTES: Final = 1_000_000
 _MAX_DEPTH: Final = 5
 
 
-def locate_zerops_yaml(path: str | None, base: Path) -> Path:
-    """The zerops.yaml to read: ``path`` (relative to ``base``), or ``zerops.yaml``/``zerops.yml`` in ``base``."""
+def locate_zerops_yaml(path: str | None, work_dir: Path) -> Path:
+    """The zerops.yaml to read: ``path`` (a file or folder), or ``zerops.yaml``/``zerops.yml`` in the
+    working directory — always resolved inside ``work_dir`` (:func:`zcp.ops.inputs.confined_path`)."""
+    base = confined_path(".", work_dir, what="the working directory")
     if path:
-        candidate = (base / path).expanduser()
+        candidate = confined_path(path, work_dir, what="path")
         if candidate.is_dir():
-            base, path = candidate, None
-        elif candidate.is_file():
+            base = candidate
+        elif candidate.exists():
             return candidate
         else:
             raise NotFoundError(
                 f"no file at {candidate}", suggestion="Give the path of the project's zerops.yaml."
             )
     for name in ZEROPS_YAML_NAMES:
-        if (base / name).is_file():
-            return base / name
+        if os.path.lexists(base / name):
+            return confined_path(str(base / name), work_dir, what=name)
     raise NotFoundError(
         f"no zerops.yaml or zerops.yml in {base}",
         suggestion="Run zcp in the project folder, or pass path= to the zerops.yaml.",
@@ -51,14 +57,17 @@ def locate_zerops_yaml(path: str | None, base: Path) -> Path:
 
 
 def setup_variables(text: str, setup: str) -> dict[str, str]:
-    """``run.envVariables`` of ``setup`` as strings. Pure; INVALID_ZEROPS_YML / INVALID_PARAMETER on problems."""
-    import yaml
+    """``run.envVariables`` of ``setup`` as strings. Pure; INVALID_ZEROPS_YML / INVALID_PARAMETER on problems.
 
+    A file that does not load is refused by line number only: it is not echoed.
+    """
     try:
-        document = yaml.safe_load(text)
-    except yaml.YAMLError as error:
+        document = load_yaml(text)
+    except YamlRefused as refused:
+        where = f" (line {refused.line})" if refused.line else ""
         raise InvalidZeropsYaml(
-            f"zerops.yaml is not valid YAML: {' '.join(str(error).split())[:200]}"
+            f"zerops.yaml did not load: {refused.reason}{where}",
+            suggestion='Fix the file; zerops_knowledge query="zerops.yaml" shows its shape.',
         ) from None
     entries = document.get("zerops") if isinstance(document, dict) else None
     if not isinstance(entries, list):
@@ -165,9 +174,11 @@ async def build_dotenv(
     setup: str,
 ) -> Dotenv:
     """Read the setup's variables and resolve them against the live project (nothing is written)."""
-    if zerops_yaml.stat().st_size > MAX_YAML_BYTES:
-        raise InvalidParameter(f"{zerops_yaml} is larger than {MAX_YAML_BYTES} bytes")
-    own = setup_variables(zerops_yaml.read_text(encoding="utf-8"), setup)
+    try:
+        text = await read_text_file_async(zerops_yaml, max_bytes=MAX_YAML_BYTES, what="the zerops.yaml")
+    except FileTooLarge:
+        raise InvalidZeropsYaml(f"{zerops_yaml.name} is larger than {MAX_YAML_BYTES} bytes") from None
+    own = setup_variables(text, setup)
     client = platform.client
     project_vars = {v.key: v.content for v in await client.get_project_env(platform.project.id)}
     by_host = {s.name: s for s in services}
@@ -214,3 +225,41 @@ async def build_dotenv(
     return Dotenv(
         path, resolution.values, resolution.unresolved, resolution.referenced, managed, path.exists()
     )
+
+
+@dataclass(frozen=True)
+class DotenvWritten:
+    """A ``.env`` that was written, what could not be resolved, and what the caller should know."""
+
+    dotenv: Dotenv
+    warnings: tuple[str, ...]
+    next_actions: tuple[ToolCall, ...]
+
+
+async def generate_dotenv(
+    platform: PlatformConnection,
+    service: ServiceStack,
+    services: list[ServiceStack],
+    *,
+    setup: str | None,
+    path: str | None,
+    work_dir: Path,
+) -> DotenvWritten:
+    """Find the zerops.yaml, resolve the setup's variables and write ``.env`` next to it."""
+    zerops_yaml = locate_zerops_yaml(path, work_dir)
+    built = await build_dotenv(platform, service, services, zerops_yaml, setup or service.name)
+    write_atomically(built.path, render_dotenv(built.values))
+    warnings = []
+    if built.existed:
+        warnings.append(f"replaced the existing {built.path}")
+    if not ignored_by_git(built.path):
+        warnings.append(f"{built.path.name} holds credentials: add it to .gitignore")
+    if built.managed_hosts:
+        warnings.append(
+            f"{', '.join(built.managed_hosts)} resolve only inside the project network: run "
+            f"`zcli vpn up {platform.project.id}` before starting the app locally"
+        )
+    next_actions = (
+        (ToolCall.of("zerops_env", action="get", serviceHostname=service.name),) if built.unresolved else ()
+    )
+    return DotenvWritten(built, tuple(warnings), next_actions)

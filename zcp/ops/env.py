@@ -7,9 +7,11 @@ keys, values a service env file cannot carry), then ``<@...>`` expressions in va
 * service variables in one env-file write (the platform upserts the keys it names, one process);
 * project variables one by one; the platform has no update, so a key that exists is deleted first.
 
-A service only sees changed variables after a restart. :func:`restart_targets` says which services to
-restart: the service itself, or for project variables every running runtime — never zcp's own service.
-Values are never logged.
+A service only sees changed variables after a restart. :func:`change_env` is the whole set/delete
+flow: store the change, wait for it, then restart what it affects (:func:`restart_targets`: the service
+itself, or for project variables every running runtime — never zcp's own service) and wait for those
+restarts, all within one budget; with ``skip_restart`` (or when the change is still being applied)
+the restart calls become next actions instead. Values are never logged.
 """
 
 from __future__ import annotations
@@ -18,10 +20,13 @@ import random
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Final, Literal
 
-from zcp.errors import InvalidEnvFormat, InvalidParameter
+from zcp.calls import ToolCall
+from zcp.errors import InvalidEnvFormat, InvalidParameter, ZcpError
+from zcp.ops.waiting import Outcome, ProcessWaiter, Waited, outcome_of, poll_call
 from zcp.platform import status as st
+from zcp.secrets import LINE_BREAK
 
 if TYPE_CHECKING:
     from zcp.auth import PlatformConnection
@@ -30,8 +35,9 @@ if TYPE_CHECKING:
 
 KEY_PATTERN: Final = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 MAX_KEY_LENGTH: Final = 255
-#: Service variable types the platform generates; they cannot be set or deleted.
-GENERATED_TYPES: Final = frozenset({"READ_ONLY", "INTERNAL"})
+#: Variable types the platform generates (service: READ_ONLY, INTERNAL; project: SYSTEM); they cannot
+#: be set or deleted, and their changes need no restart by the user.
+GENERATED_TYPES: Final = frozenset({"READ_ONLY", "INTERNAL", "SYSTEM"})
 REFERENCE: Final = re.compile(r"\$\{([A-Za-z0-9_]+)\}")
 
 
@@ -47,7 +53,7 @@ def _check_key(key: str, where: str) -> None:
             f"{where}: the key is empty",
             suggestion='Write each variable as KEY=value, e.g. "NODE_ENV=production".',
         )
-    if len(key) > MAX_KEY_LENGTH or not KEY_PATTERN.match(key):
+    if len(key) > MAX_KEY_LENGTH or not KEY_PATTERN.fullmatch(key):
         raise InvalidEnvFormat(
             f"{where}: {key[:60]!r} is not a valid variable name",
             suggestion="Keys start with a letter or _, then letters, digits and _ only (e.g. DATABASE_URL).",
@@ -74,6 +80,7 @@ def parse_assignments(items: Sequence[str]) -> list[Assignment]:
                 suggestion=f'Write it as "{key[:60] or "KEY"}=value" (an empty value is "KEY=").',
             )
         _check_key(key, where)
+        check_project_value(key, value)
         if key in seen:
             raise InvalidEnvFormat(f"{where}: {key} is given twice", suggestion="Give each key once.")
         seen.add(key)
@@ -111,12 +118,32 @@ def is_reference(value: str) -> bool:
     return bool(REFERENCE.search(value))
 
 
+def check_project_value(key: str, value: str) -> None:
+    """INVALID_ENV_FORMAT for a value no variable can hold: one with a NUL character.
+
+    A project variable is stored as it is (one call per variable), so it may span lines; a service
+    variable goes through an env file and may not (:func:`env_file`).
+    """
+    if "\x00" in value:
+        raise InvalidEnvFormat(
+            f"{key}: a variable cannot hold a NUL character",
+            suggestion="Remove it; encode binary values (e.g. base64) and decode them in the app.",
+            details={"key": key},
+        )
+
+
 def env_file(assignments: Sequence[Assignment]) -> str:
-    """The ``KEY=value`` text of a service env-file write; values that parsing would alter are quoted."""
+    """The ``KEY=value`` text of a service env-file write; values that parsing would alter are quoted.
+
+    The env file is line-based, so a value with any line break (every character in
+    :data:`zcp.secrets.LINE_BREAK`, the Unicode separators included) or a NUL would be stored as
+    several variables: it is refused, naming the key.
+    """
     lines = []
     for item in assignments:
         value = item.value
-        if "\n" in value or "\r" in value:
+        check_project_value(item.key, value)
+        if LINE_BREAK.search(value):
             raise InvalidEnvFormat(
                 f"{item.key}: a service variable cannot hold a line break",
                 suggestion="Store multi-line values (keys, certificates) as a project variable "
@@ -227,13 +254,21 @@ class RestartPlan:
     notes: tuple[str, ...]
 
 
+#: A service in one of these states is booting: a (re)start that began before the change may boot
+#: with the old value, so it is restarted again after the change.
+COMING_UP: Final = frozenset(
+    {"STARTING", "RESTARTING", "RELOADING", "SERVICE_STARTING", "SERVICE_RESTARTING", "SERVICE_RELOADING"}
+)
+
+
 def restart_targets(
     services: Sequence[ServiceStack], runtime: RuntimeInfo, *, service: ServiceStack | None
 ) -> RestartPlan:
     """For a service change: that service. For a project change: every running runtime. Pure.
 
-    Services that are not running pick the change up when they start; zcp's own service is never
-    restarted by zcp.
+    A running service is restarted. One that is starting, restarting or reloading is restarted too:
+    the boot under way began before the change and may not see it. Services that are stopped (or not
+    deployed) pick the change up when they start; zcp's own service is never restarted by zcp.
     """
     candidates = (
         [service]
@@ -247,6 +282,12 @@ def restart_targets(
             notes.append(
                 f"{candidate.name} is zcp's own service and was not restarted; restart it outside zcp"
             )
+        elif candidate.status.upper() in COMING_UP:
+            notes.append(
+                f"{candidate.name} was {candidate.status} when the change was made; it is restarted again "
+                "so that it boots with the new value"
+            )
+            targets.append(candidate)
         elif candidate.status.upper() not in st.SERVICE_HEALTHY:
             notes.append(
                 f"{candidate.name} is {candidate.status}, not running: it picks the change up when it starts"
@@ -254,3 +295,124 @@ def restart_targets(
         else:
             targets.append(candidate)
     return RestartPlan(tuple(targets), tuple(notes))
+
+
+def restart_call(host: str) -> ToolCall:
+    return ToolCall.of("zerops_manage", action="restart", serviceHostname=host)
+
+
+async def restart_all(
+    platform: PlatformConnection, waiter: ProcessWaiter, targets: Sequence[ServiceStack]
+) -> tuple[list[Waited], list[str]]:
+    """Restart each target and wait; a refusal becomes a warning, not a failed call."""
+    from zcp.ops.manage import run_action
+
+    started = []
+    warnings = []
+    for target in targets:
+        try:
+            started.append((target.name, await run_action(platform, "restart", target)))
+        except ZcpError as error:
+            warnings.append(
+                f"restart of {target.name} failed: {error.code} {error}; the change is not live there until "
+                "it restarts"
+            )
+    return await waiter.wait_all(started), warnings
+
+
+# --- the set / delete flow -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ChangedVariable:
+    """A variable that was set or deleted; ``value`` is the stored value (shown only when asked)."""
+
+    key: str
+    value: str | None = None
+    is_reference: bool = False
+    replaced: bool = False
+
+
+@dataclass(frozen=True)
+class EnvChange:
+    """How a set or delete ended, with the restarts it caused."""
+
+    variables: tuple[ChangedVariable, ...]
+    changes: tuple[Waited, ...]
+    restarts: tuple[Waited, ...]
+    outcome: Outcome
+    warnings: tuple[str, ...]
+    next_actions: tuple[ToolCall, ...]
+
+
+async def change_env(
+    platform: PlatformConnection,
+    services: Sequence[ServiceStack],
+    service: ServiceStack | None,
+    action: Literal["set", "delete"],
+    items: Sequence[str],
+    *,
+    skip_restart: bool,
+    waiter: ProcessWaiter,
+) -> EnvChange:
+    """Set or delete variables of ``service`` (or of the project when ``None``), then restart what sees them."""
+    if action == "set":
+        assignments = expand_values(parse_assignments(items))
+        if service is not None:
+            process, replaced = await set_service_vars(platform, service, assignments)
+            pending = [(service.name, process)]
+        else:
+            pending, replaced = await set_project_vars(platform, assignments)
+        variables = tuple(
+            ChangedVariable(a.key, a.value, is_reference(a.value), a.key in replaced) for a in assignments
+        )
+    else:
+        keys = parse_keys(items)
+        if service is not None:
+            pending = await delete_service_vars(platform, service, keys)
+        else:
+            pending = await delete_project_vars(platform, keys)
+        variables = tuple(ChangedVariable(key) for key in keys)
+    changes = await waiter.wait_all(pending)
+    outcome = outcome_of(changes)
+    warnings = [w.problem for w in changes if w.problem]
+    plan = restart_targets(services, platform.runtime, service=service)
+    warnings += plan.notes
+    restart_calls = [restart_call(t.name) for t in plan.targets]
+    restarts: list[Waited] = []
+    next_actions: list[ToolCall] = []
+    if outcome == "running":
+        next_actions = [poll_call(w.process.id) for w in changes if w.still_running]
+        if not skip_restart and plan.targets:
+            warnings.append("the change is still being applied, so nothing was restarted yet")
+            next_actions += restart_calls
+    elif outcome == "failed":
+        host = service.name if service is not None else None
+        next_actions = [
+            ToolCall.of("zerops_events", serviceHostname=host) if host else ToolCall.of("zerops_events")
+        ]
+    elif skip_restart:
+        next_actions = restart_calls
+    else:
+        restarts, restart_warnings = await restart_all(platform, waiter, plan.targets)
+        warnings += restart_warnings
+        if outcome_of(restarts) == "running":
+            outcome = "running"
+        next_actions = [poll_call(r.process.id) for r in restarts if r.still_running]
+        next_actions += [
+            ToolCall.of("zerops_verify", serviceHostname=r.label) for r in restarts if r.succeeded
+        ]
+    if skip_restart and plan.targets:
+        warnings.append(
+            "not restarted: "
+            + ", ".join(t.name for t in plan.targets)
+            + " (they see the change after a restart)"
+        )
+    return EnvChange(
+        variables=variables,
+        changes=tuple(changes),
+        restarts=tuple(restarts),
+        outcome=outcome,
+        warnings=tuple(warnings),
+        next_actions=tuple(next_actions),
+    )

@@ -13,6 +13,7 @@ from typing import Any, Final
 import yaml
 
 from zcp.errors import ApiError
+from zcp.ops.inputs import YamlRefused, load_yaml
 
 PLACEHOLDER: Final = "<hidden>"
 #: Keys whose mapping values are env values: service secrets and env, project variables.
@@ -22,8 +23,8 @@ VALUE_MAPS: Final = frozenset({"envSecrets", "envVariables", "dotEnvSecrets"})
 def hide_env_values(text: str) -> tuple[str, int]:
     """``text`` with every env value replaced by :data:`PLACEHOLDER`, and how many were replaced."""
     try:
-        document = yaml.safe_load(text)
-    except yaml.YAMLError:
+        document = load_yaml(text)
+    except YamlRefused:
         raise ApiError(
             "the platform's export is not valid YAML, so its secret values cannot be hidden",
             suggestion="Call zerops_export again with includeEnvValues=true to see it unmodified.",

@@ -6,7 +6,13 @@ Checks (each ``pass``, ``fail``, ``skip`` or ``info``):
 * ``error_logs`` — no error-level log lines in the last few minutes (runtimes only; a failed log read
   is a ``skip``, never a failure of the check run);
 * ``http_root`` — for runtimes that serve HTTP (not workers): a ``GET`` of the public subdomain
-  answers below 500. A service without a subdomain is ``skip`` with the call that enables one.
+  answers below 500. A service without a subdomain is ``skip`` with the call that enables one;
+* ``env_applied`` — for running runtimes: no variable changed after the containers last booted
+  (:mod:`zcp.ops.env_live`); a change they run without fails with the restart as recovery.
+
+Every failed check carries a ``recovery`` call: deploy a never-deployed service, verify again one
+that is still coming up, start a stopped one, read the logs of one that errs or does not answer,
+restart one that runs without its latest variables.
 
 Aggregation: a failed ``service_running`` makes the service **unhealthy**; any other failed check
 makes it **degraded**; otherwise it is **healthy** (``skip`` and ``info`` do not count). The project
@@ -16,20 +22,24 @@ is as bad as its worst service.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 from typing import TYPE_CHECKING, Any, Final, Literal
 
 from zcp import axes
 from zcp.axes import runtime_class_for
 from zcp.calls import ToolCall
 from zcp.errors import ZcpError
+from zcp.ops.concurrency import gather
 from zcp.ops.probe import HttpProber
+from zcp.ops.subdomain import published_url, subdomain_urls
 from zcp.platform import status as st
 from zcp.platform.logs import LogQuery
 
 if TYPE_CHECKING:
+    from zcp.ops.env_live import PendingEnv
     from zcp.platform.client import ZeropsClient
     from zcp.platform.models import Project, ServiceStack
 
@@ -43,7 +53,6 @@ RuntimeClass = Literal["managed", "dynamic", "implicit", "static", "worker"]
 ERROR_WINDOW: Final = timedelta(minutes=5)
 #: Error lines kept as evidence in a failed ``error_logs`` check.
 EVIDENCE_LINES: Final = 3
-SUBDOMAIN_ENV: Final = "zeropsSubdomain"
 _COMING_UP: Final = frozenset({"CREATING", "STARTING", "RESTARTING", "RELOADING"})
 _RANK: Final[dict[Health, int]] = {"healthy": 0, "degraded": 1, "unhealthy": 2}
 
@@ -102,9 +111,19 @@ def running_check(service: ServiceStack) -> Check:
     if status in st.SERVICE_HEALTHY:
         return Check("service_running", "pass", f"status {status}")
     if status == st.SERVICE_READY_TO_DEPLOY:
-        return Check("service_running", "fail", "created but never deployed: deploy code to start it")
+        return Check(
+            "service_running",
+            "fail",
+            "created but never deployed: deploy code to start it",
+            recovery=ToolCall.of("zerops_deploy", targetService=service.name),
+        )
     if status in _COMING_UP:
-        return Check("service_running", "fail", f"status {status}: verify again when it settles")
+        return Check(
+            "service_running",
+            "fail",
+            f"status {status}: verify again when it settles",
+            recovery=ToolCall.of("zerops_verify", serviceHostname=service.name),
+        )
     recovery = ToolCall.of("zerops_manage", action="start", serviceHostname=service.name)
     return Check("service_running", "fail", f"status {status}", recovery=recovery)
 
@@ -132,26 +151,14 @@ async def error_log_check(
     )
 
 
-def fallback_subdomain_url(project: Project, service: ServiceStack) -> str | None:
-    """The URL the platform builds (``https://{host}-{prefix}[-{port}].{zone}``) for the first HTTP port."""
-    host = project.zerops_subdomain_host or ""
-    ports = [port.port for port in service.ports if port.http_routing]
-    if not ports or "." not in host:
-        return None
-    prefix, zone = host.split(".", 1)
-    suffix = "" if ports[0] == 80 else f"-{ports[0]}"
-    return f"https://{service.name}-{prefix}{suffix}.{zone}"
-
-
 async def subdomain_url(client: ZeropsClient, project: Project, service: ServiceStack) -> str | None:
-    """The published ``zeropsSubdomain`` URL, else the one the platform would build."""
+    """The published ``zeropsSubdomain`` URL, else the one the platform builds for the first HTTP port."""
     try:
-        for variable in await client.get_service_env(service.id):
-            if variable.key == SUBDOMAIN_ENV and variable.content.startswith(("http://", "https://")):
-                return variable.content
+        found = await published_url(client, service)
     except ZcpError as error:
         log.info("verify %s: reading env failed: %s", service.name, error.code)
-    return fallback_subdomain_url(project, service)
+        found = None
+    return found or next(iter(subdomain_urls(project, service)), None)
 
 
 async def http_check(
@@ -169,7 +176,8 @@ async def http_check(
         return Check("http_root", "skip", "the subdomain URL is not known yet; verify again in a moment")
     result = await prober.probe(url)
     if result.status is None:
-        return Check("http_root", "fail", result.error, url=url)
+        recovery = ToolCall.of("zerops_logs", serviceHostname=service.name, severity="error", since="15m")
+        return Check("http_root", "fail", result.error, url=url, recovery=recovery)
     if result.reachable:
         return Check("http_root", "pass", f"HTTP {result.status}", http_status=result.status, url=url)
     excerpt = " ".join(result.body.split())[:300]
@@ -184,6 +192,24 @@ async def http_check(
     )
 
 
+def env_check(service: ServiceStack, pending: PendingEnv | None, *, known: bool) -> Check:
+    """``env_applied``: the service booted after its variables last changed (see :mod:`zcp.ops.env_live`)."""
+    if not known:
+        return Check("env_applied", "skip", "could not read the variables or the process history")
+    if pending is None:
+        return Check("env_applied", "pass", "running with its current variables")
+    what = ", ".join(pending.keys) if pending.keys else "a variable (deleted or changed)"
+    scope = " (project variables included)" if pending.project else ""
+    when = pending.changed_at.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return Check(
+        "env_applied",
+        "fail",
+        f"{what}{scope} changed at {when}, after the containers last booted: they still run with the old "
+        "values until a restart",
+        recovery=ToolCall.of("zerops_manage", action="restart", serviceHostname=service.name),
+    )
+
+
 async def check_service(
     client: ZeropsClient,
     project: Project,
@@ -191,6 +217,8 @@ async def check_service(
     *,
     prober: HttpProber,
     now: datetime,
+    pending_env: PendingEnv | None = None,
+    env_known: bool = False,
 ) -> ServiceHealth:
     """Run the checks that apply to ``service`` and aggregate them."""
     kind = runtime_class(service)
@@ -203,12 +231,61 @@ async def check_service(
             checks.append(await http_check(client, project, service, prober))
         else:
             checks.append(Check("http_root", "skip", "the service is not running"))
+    if kind != "managed" and running.status == "pass":
+        checks.append(env_check(service, pending_env, known=env_known))
     return ServiceHealth(
         hostname=service.name,
         kind="managed" if kind == "managed" else "runtime",
         status=aggregate(checks),
         checks=tuple(checks),
     )
+
+
+async def verify_services(
+    client: ZeropsClient,
+    project: Project,
+    targets: Sequence[ServiceStack],
+    *,
+    prober: HttpProber,
+    now: datetime,
+    concurrency: int = 5,
+    on_checked: Callable[[ServiceHealth, int, int], Awaitable[None]] | None = None,
+) -> list[ServiceHealth]:
+    """Check every target (at most ``concurrency`` at a time), in the order given.
+
+    ``on_checked(health, finished, total)`` runs as each service is done (progress). The env history
+    is read once for all targets; when it cannot be read, ``env_applied`` is a skip.
+    """
+    from zcp.ops.env_live import read_pending_env
+
+    try:
+        pending = await read_pending_env(client, project.id, targets)
+        known = True
+    except ZcpError as error:
+        log.info("verify: reading the env history failed: %s", error.code)
+        pending, known = {}, False
+    results: list[ServiceHealth | None] = [None] * len(targets)
+    finished = 0
+
+    async def check(index: int) -> None:
+        nonlocal finished
+        service = targets[index]
+        health = await check_service(
+            client,
+            project,
+            service,
+            prober=prober,
+            now=now,
+            pending_env=pending.get(service.name),
+            env_known=known,
+        )
+        results[index] = health
+        finished += 1
+        if on_checked is not None:
+            await on_checked(health, finished, len(targets))
+
+    await gather(*[partial(check, i) for i in range(len(targets))], limit=concurrency)
+    return [r for r in results if r is not None]
 
 
 def summary(results: Sequence[ServiceHealth]) -> dict[str, Any]:

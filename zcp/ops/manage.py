@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Final, Literal
 from zcp.calls import ToolCall
 from zcp.errors import ApiError, InvalidParameter, InvalidUsage, ZcpError
 from zcp.ops.targets import guard_self
+from zcp.ops.waiting import Outcome, poll_call
 from zcp.platform import status as st
 
 if TYPE_CHECKING:
@@ -114,3 +115,19 @@ def explain_refusal(error: ApiError, action: str, service: ServiceStack) -> ZcpE
     return InvalidUsage(
         message, suggestion=suggestion, api_code=error.api_code, api_meta=error.api_meta, recovery=recovery
     )
+
+
+def next_actions(action: str, host: str, outcome: Outcome, process_id: str) -> list[ToolCall]:
+    """What to call after ``action`` on ``host`` ended with ``outcome``."""
+    if outcome == "running":
+        return [poll_call(process_id)]
+    if outcome == "failed":
+        return [
+            ToolCall.of("zerops_logs", serviceHostname=host, severity="error", since="10m"),
+            ToolCall.of("zerops_events", serviceHostname=host),
+        ]
+    if action == "stop":
+        return [ToolCall.of("zerops_manage", action="start", serviceHostname=host)]
+    if action in ("start", "restart", "reload"):
+        return [ToolCall.of("zerops_verify", serviceHostname=host)]
+    return [ToolCall.of("zerops_discover", service=host)]

@@ -13,7 +13,9 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING, Any, Final
 
+from zcp.calls import ToolCall
 from zcp.errors import ApiError, InvalidScaling
+from zcp.ops.waiting import Outcome, poll_call
 from zcp.platform import status as st
 from zcp.platform.models import (
     CustomAutoscaling,
@@ -282,3 +284,12 @@ async def apply_scaling(
                 api_meta=error.api_meta,
             ) from None
         raise
+
+
+def next_actions(host: str, outcome: Outcome, process_id: str | None) -> list[ToolCall]:
+    """What to call after a scaling change of ``host`` ended with ``outcome``."""
+    if outcome == "running" and process_id:
+        return [poll_call(process_id)]
+    if outcome == "failed":
+        return [ToolCall.of("zerops_events", serviceHostname=host)]
+    return [ToolCall.of("zerops_verify", serviceHostname=host)]

@@ -1,4 +1,7 @@
-"""Finding the service a mutating tool acts on, and refusing to act on zcp's own service.
+"""The project's user services, and refusing to act on zcp's own service.
+
+:func:`user_services` is the one listing rule every tool uses: platform plumbing (build, balancer…)
+and deleted services are left out, the rest sorted by hostname.
 
 Inside a Zerops container zcp runs as a service of the project it manages. Stopping, restarting,
 reloading, replacing or deleting that service would cut the branch zcp sits on, so those actions
@@ -7,23 +10,40 @@ raise :class:`~zcp.errors.SelfServiceBlocked` before any API call.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 from zcp.errors import SelfServiceBlocked
 
 if TYPE_CHECKING:
     from zcp.auth import PlatformConnection
+    from zcp.platform.client import ZeropsClient
     from zcp.platform.models import ServiceStack
 
 #: Service statuses of services that no longer exist (the search index may still list them).
-_GONE = frozenset({"DELETED", "SERVICE_DELETED"})
+GONE: Final = frozenset({"DELETED", "SERVICE_DELETED"})
+#: Service statuses of services whose delete is under way.
+DELETING: Final = frozenset({"DELETING", "SERVICE_DELETING"})
+
+
+def is_user_service(service: ServiceStack) -> bool:
+    """True for a service a user manages: not platform plumbing, not deleted."""
+    return not service.is_system_service and service.status.upper() not in GONE
+
+
+def is_deleting(service: ServiceStack) -> bool:
+    """True while the service's delete runs."""
+    return service.status.upper() in DELETING
+
+
+async def user_services(client: ZeropsClient, project_id: str) -> list[ServiceStack]:
+    """The project's user services (platform plumbing and deleted services left out), by hostname."""
+    services = await client.list_services(project_id)
+    return sorted((s for s in services if is_user_service(s)), key=lambda s: s.name)
 
 
 async def project_services(platform: PlatformConnection) -> list[ServiceStack]:
-    """The project's user services (platform plumbing and deleted services left out), by hostname."""
-    services = await platform.client.list_services(platform.project.id)
-    kept = [s for s in services if not s.is_system_service and s.status.upper() not in _GONE]
-    return sorted(kept, key=lambda s: s.name)
+    """:func:`user_services` of the project zcp manages."""
+    return await user_services(platform.client, platform.project.id)
 
 
 def is_self(platform: PlatformConnection, service: ServiceStack) -> bool:

@@ -20,8 +20,9 @@ from pydantic import BaseModel, ValidationError
 from zcp import __version__
 from zcp.clock import SYSTEM_CLOCK, Clock
 from zcp.config import normalize_base_url
-from zcp.errors import ApiError, ApiTimeout, ZcpError
+from zcp.errors import ApiError
 from zcp.platform.error_map import (
+    Attempts,
     CallContext,
     Entity,
     map_status_error,
@@ -117,8 +118,6 @@ class ApiCaller:
         while True:
             attempt += 1
             started = self._clock.monotonic()
-            failure: Failure
-            error: ZcpError
             delay: float | None
             try:
                 with anyio.fail_after(self.timeout):
@@ -127,14 +126,6 @@ class ApiCaller:
                     )
             except (httpx.TransportError, TimeoutError) as exc:
                 failure = Failure.NOT_SENT if isinstance(exc, _NOT_SENT) else Failure.IN_FLIGHT
-                if isinstance(exc, TimeoutError):
-                    error = ApiTimeout(
-                        f"The Zerops API did not answer {context.operation} within {self.timeout:g}s.",
-                        suggestion="Retry; for mutations, check the process list first: the change may have been applied.",
-                    )
-                else:
-                    error = map_transport_error(exc, context, timeout=self.timeout)
-                    error.diagnostic = scrub(f"{type(exc).__name__}: {exc}", secrets)
                 logger.debug(
                     "%s failed after %.0f ms (attempt %d): %s",
                     context.operation,
@@ -150,6 +141,17 @@ class ApiCaller:
                     waited=waited,
                     jitter=self._jitter(),
                 )
+                if delay is None:
+                    error = map_transport_error(
+                        exc,
+                        context,
+                        timeout=self.timeout,
+                        attempts=Attempts(attempt, mutation=not idempotent),
+                        sent=failure is not Failure.NOT_SENT,
+                    )
+                    if not isinstance(exc, TimeoutError):
+                        error.diagnostic = scrub(f"{type(exc).__name__}: {exc}", secrets)
+                    raise error from None
             else:
                 logger.debug(
                     "%s -> %d in %.0f ms (attempt %d)",
@@ -161,12 +163,6 @@ class ApiCaller:
                 if reply.status_code < 300:
                     return _decode(reply, context)
                 retry_after = parse_retry_after(reply.headers.get("Retry-After"))
-                error = map_status_error(
-                    reply.status_code,
-                    parse_error_body(reply.content, secrets),
-                    context,
-                    retry_after=retry_after,
-                )
                 delay = retry_delay(
                     self.retry,
                     attempt=attempt,
@@ -177,8 +173,14 @@ class ApiCaller:
                     waited=waited,
                     jitter=self._jitter(),
                 )
-            if delay is None:
-                raise error
+                if delay is None:
+                    raise map_status_error(
+                        reply.status_code,
+                        parse_error_body(reply.content, secrets),
+                        context,
+                        retry_after=retry_after,
+                        attempts=Attempts(attempt, mutation=not idempotent),
+                    )
             waited += delay
             await self._clock.sleep(delay)
 

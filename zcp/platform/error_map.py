@@ -5,8 +5,13 @@ HTTP status first (401 → :class:`AuthTokenExpired`, 403 → :class:`Permission
 error chosen by what was being addressed, 429 → :class:`ApiRateLimited`, anything else →
 :class:`ApiError`), then a few endpoints re-classify their validation codes (zerops.yaml validation →
 :class:`InvalidZeropsYaml`, import → :class:`InvalidImportYaml`). The raw API code and meta always ride
-along as ``api_code``/``api_meta``. A body that is not JSON (a proxy's HTML page) still maps by status,
-with a trimmed excerpt of the text in the message.
+along as ``api_code``/``api_meta``; the API's message (or, for a body that is not JSON, a trimmed
+excerpt) rides in ``diagnostic``, never in zcp's own message, because it is text from outside.
+
+Messages tell the truth about retries: how many attempts were made, when to retry (``Retry-After``
+when the API sent one), and for a mutation whether the change may have been applied — a 429 was
+refused before anything happened, a 5xx or a lost answer may have landed (``changeMayHaveApplied``
+in ``details``, and a suggestion to check the recent processes before repeating it).
 
 The token must never reach an exception: every text taken from a response passes :func:`scrub` first
 (a misbehaving server could echo the ``Authorization`` header back).
@@ -135,17 +140,57 @@ def meta_items(meta: Any) -> list[dict[str, Any]] | None:
     return [{"value": meta}]
 
 
+@dataclass(frozen=True)
+class Attempts:
+    """How a call went before it gave up: how many times it was sent, and whether it changes things."""
+
+    count: int = 1
+    mutation: bool = False
+
+    def details(self, *, applied: bool | None, retry_after: float | None = None) -> dict[str, Any]:
+        """``attempts``, ``retryAfter`` and, for a mutation, ``changeMayHaveApplied``."""
+        out: dict[str, Any] = {"attempts": self.count}
+        if retry_after is not None:
+            out["retryAfter"] = retry_after
+        if self.mutation and applied is not None:
+            out["changeMayHaveApplied"] = applied
+        return out
+
+    @property
+    def tried(self) -> str:
+        return "" if self.count <= 1 else f" after {self.count} attempts"
+
+
+#: What a caller does when a mutation may have landed although the call failed.
+CHECK_BEFORE_RETRY: Final = (
+    "Before retrying, check whether it landed: the project's recent processes and the target's current "
+    "state show it"
+)
+
+
+def _when(retry_after: float | None, fallback: str) -> str:
+    return f"in {retry_after:g}s (the API asked for that wait)" if retry_after is not None else fallback
+
+
 def map_status_error(
     status: int,
     body: ErrorBody,
     context: CallContext,
     *,
     retry_after: float | None = None,
+    attempts: Attempts | None = None,
 ) -> ZcpError:
-    """The zcp error for an HTTP error status returned by ``context.operation``."""
+    """The zcp error for an HTTP error status returned by ``context.operation``.
+
+    The platform's own message (and a non-JSON body's excerpt) goes to ``diagnostic``, never into the
+    message: it is text from outside, which the tool layer fences. ``attempts`` says how often the
+    call was sent and whether it was a mutation, so the error can say whether anything changed.
+    """
+    tried = attempts or Attempts()
     api_meta = meta_items(body.meta)
     detail = _describe(status, body)
-    common: dict[str, Any] = {"api_code": body.code or None, "api_meta": api_meta}
+    diagnostic = body.message or body.excerpt or None
+    common: dict[str, Any] = {"api_code": body.code or None, "api_meta": api_meta, "diagnostic": diagnostic}
 
     if status == 401:
         return AuthTokenExpired(
@@ -176,29 +221,40 @@ def map_status_error(
             **common,
         )
     if status == 429:
-        wait = f" after {retry_after:g}s" if retry_after is not None else " in a few seconds"
+        if tried.mutation:
+            message = f"The Zerops API rate-limited {context.operation} ({detail}); the change was not made."
+        else:
+            message = f"The Zerops API rate-limited {context.operation}{tried.tried} ({detail})."
         return ApiRateLimited(
-            f"The Zerops API is rate limiting requests and the retry budget ran out ({detail}).",
-            suggestion=f"Wait and try again{wait}; avoid issuing many calls at once.",
-            details={"retryAfter": retry_after} if retry_after is not None else None,
+            message,
+            suggestion=f"Retry {_when(retry_after, 'in a few seconds')}; avoid issuing many calls at once.",
+            details=tried.details(applied=False, retry_after=retry_after),
             **common,
         )
     if status < 500 and context.entity == "zerops_yaml" and body.code in ZEROPS_YAML_CODES:
         return InvalidZeropsYaml(
-            f"zerops.yaml failed the platform's validation: {body.message or body.code}.",
+            f"zerops.yaml failed the platform's validation ({detail}).",
             suggestion="Fix the fields listed in apiMeta and validate again.",
             **common,
         )
     if status < 500 and context.entity == "import" and body.code.startswith(_IMPORT_CODE_PREFIXES):
         return InvalidImportYaml(
-            f"The import YAML was rejected: {body.message or body.code}; nothing was created.",
+            f"The import YAML was rejected ({detail}); nothing was created.",
             suggestion="Fix the services named in apiMeta and import again.",
             **common,
         )
     if status >= 500:
+        if tried.mutation:
+            return ApiError(
+                f"The Zerops API failed on {context.operation} ({detail}); the change may have been applied anyway.",
+                suggestion=f"{CHECK_BEFORE_RETRY}; retry only if it did not, {_when(retry_after, 'in a minute')}.",
+                details=tried.details(applied=True, retry_after=retry_after),
+                **common,
+            )
         return ApiError(
-            f"The Zerops API failed on {context.operation} ({detail}).",
-            suggestion="This is a platform-side failure; retry in a minute.",
+            f"The Zerops API failed on {context.operation}{tried.tried} ({detail}).",
+            suggestion=f"This is a platform-side failure; retry {_when(retry_after, 'in a minute')}.",
+            details=tried.details(applied=None, retry_after=retry_after),
             **common,
         )
     suggestion = (
@@ -212,37 +268,52 @@ def map_status_error(
 
 
 def _describe(status: int, body: ErrorBody) -> str:
-    parts = [f"HTTP {status}"]
-    if body.code:
-        parts.append(body.code)
-    text = f"{' '.join(parts)}"
-    if body.message:
-        text += f": {body.message.rstrip('.')}"
-    elif body.excerpt:
-        text += f": {body.excerpt}"
-    return text
+    """``HTTP 400 someCode``: the status and the API's code, which zcp's words may quote."""
+    return f"HTTP {status} {body.code}" if body.code else f"HTTP {status}"
 
 
 def _capital(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def map_transport_error(error: httpx.HTTPError, context: CallContext, *, timeout: float) -> ZcpError:
-    """The zcp error for a request that got no (complete) HTTP answer."""
+def map_transport_error(
+    error: httpx.HTTPError | TimeoutError,
+    context: CallContext,
+    *,
+    timeout: float,
+    attempts: Attempts | None = None,
+    sent: bool = True,
+) -> ZcpError:
+    """The zcp error for a request that got no (complete) HTTP answer.
+
+    ``sent=False`` when the connection never opened: nothing can have changed. Otherwise a mutation's
+    change may have been applied, and the error says so and how to check.
+    """
     import httpx  # only reached once a request was made
 
+    tried = attempts or Attempts()
     kind = type(error).__name__
-    if isinstance(error, httpx.ConnectTimeout | httpx.ConnectError):
+    if not sent or isinstance(error, httpx.ConnectTimeout | httpx.ConnectError):
         return NetworkError(
-            f"Could not connect to the Zerops API for {context.operation} ({kind}).",
-            suggestion="Check the network and ZCP_API_HOST; the request was not sent.",
+            f"Could not connect to the Zerops API for {context.operation}{tried.tried} ({kind}).",
+            suggestion="Check the network and ZCP_API_HOST; the request was not sent, so nothing changed.",
+            details=tried.details(applied=False),
         )
-    if isinstance(error, httpx.TimeoutException):
+    if tried.mutation:
+        suggestion = f"{CHECK_BEFORE_RETRY}; retry only if it did not."
+    else:
+        suggestion = "Retry in a moment; nothing was changed by a read."
+    if isinstance(error, TimeoutError | httpx.TimeoutException):
+        what = f"did not answer {context.operation} within {timeout:g}s"
         return ApiTimeout(
-            f"The Zerops API did not answer {context.operation} within {timeout:g}s ({kind}).",
-            suggestion="Retry; for mutations, check the process list first: the change may have been applied.",
+            f"The Zerops API {what}{tried.tried} ({kind})"
+            + ("; the change may have been applied anyway." if tried.mutation else "."),
+            suggestion=suggestion,
+            details=tried.details(applied=True),
         )
     return NetworkError(
-        f"The connection to the Zerops API broke during {context.operation} ({kind}).",
-        suggestion="Retry; for mutations, check the process list first: the change may have been applied.",
+        f"The connection to the Zerops API broke during {context.operation}{tried.tried} ({kind})"
+        + ("; the change may have been applied anyway." if tried.mutation else "."),
+        suggestion=suggestion,
+        details=tried.details(applied=True),
     )

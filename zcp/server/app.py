@@ -10,7 +10,6 @@ SDK's private surface.
 
 from __future__ import annotations
 
-import difflib
 import logging
 import threading
 from collections.abc import Iterable
@@ -113,18 +112,10 @@ class ZcpServer(MCPServer[Any]):
         tools = self.tools()
         tool = tools.get(name)
         if tool is None:
-            from zcp.errors import InvalidParameter
             from zcp.tools.base import error_result
+            from zcp.tools.dispatch import unknown_tool
 
-            close = difflib.get_close_matches(name, list(tools), n=1, cutoff=0.6)
-            hint = f"Did you mean {close[0]}? " if close else ""
-            return error_result(
-                InvalidParameter(
-                    f"unknown tool {name!r}",
-                    suggestion=f"{hint}zcp's tools: {', '.join(tools)}.",
-                    details={"tool": name},
-                )
-            )
+            return error_result(unknown_tool(name, list(tools)))
         if context is None:
             from mcp.server.mcpserver import Context
 
@@ -230,4 +221,7 @@ def build_server(
         _register_prompt(server, spec)
     completer = Completer(app)
     server.completion()(completer.complete)  # type: ignore[no-untyped-call]  # the SDK decorator is untyped
+    from zcp.tools.dispatch import guard_tool_calls
+
+    guard_tool_calls(server)  # malformed tools/call requests get the error JSON on every transport
     return server

@@ -65,7 +65,9 @@ async def serve_async(settings: Settings, http: HttpOptions | None = None) -> No
             log.info("managing project %s (%s)", platform.project.name, platform.project.id)
         if http is None:
             log.info("zcp serving over stdio (%s mode)", app.mode)
-            await server.run_stdio_async()
+            from zcp.server.transport import serve_stdio
+
+            await serve_stdio(server)
             return
         from zcp.server.http import serve_http
 

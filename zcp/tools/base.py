@@ -6,7 +6,8 @@ registered as a :class:`ZcpTool`, which wraps the SDK tool so that **every** fai
 invalid arguments, read-only refusals, missing credentials, a :class:`~zcp.errors.ZcpError` from
 the operation, or an unexpected crash — comes back as one ``isError`` result carrying JSON::
 
-    {"code": "...", "error": "...", "suggestion": "...", "apiCode"?, "apiMeta"?, "recovery"?, ...}
+    {"code": "...", "error": "...", "suggestion": "...", "apiCode"?, "recovery"?, "details"?,
+     "untrusted"?: {"notice": "...", "diagnostic"?, "apiMeta"?}}
 
 Successful calls return structured content (validated against the output schema) plus a
 readable text rendering of the same result.
@@ -17,17 +18,23 @@ from __future__ import annotations
 import difflib
 import json
 import logging
+import math
+import operator
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from mcp.server.mcpserver.tools.base import Tool
 from mcp.types import CallToolResult, TextContent, ToolAnnotations
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, WithJsonSchema
 
+from zcp.calls import ToolCall
 from zcp.errors import InvalidParameter, ReadOnlyMode, ZcpError
-from zcp.secrets import redact
+from zcp.hostnames import is_valid_hostname
+from zcp.secrets import redact, redact_obj
+from zcp.tools.untrusted import ERROR_NOTICE, neutralise_all
 
 if TYPE_CHECKING:
     from zcp.app import App
@@ -35,14 +42,40 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
+#: The published shape of ``nextActions`` (every tool carries it, so it is kept lean).
+NEXT_ACTIONS_SCHEMA: dict[str, Any] = {
+    "items": {"properties": {"tool": {"type": "string"}, "args": {"type": "object"}}, "type": "object"},
+    "type": "array",
+}
+
+
 class ToolOutput(BaseModel):
-    """Base of every tool result: structured fields plus a readable rendering."""
+    """Base of every tool result: structured fields plus a readable rendering.
+
+    ``nextActions`` are the calls that make sense next, as :class:`~zcp.calls.ToolCall` objects
+    (``{"tool", "args"}``) in the structured content; the text shows them as commands on one
+    ``next:`` line after the tool's own rendering (:meth:`render`).
+    """
 
     model_config = ConfigDict(populate_by_name=True)
 
+    next_actions: Annotated[list[ToolCall], WithJsonSchema(NEXT_ACTIONS_SCHEMA)] = Field(
+        default_factory=list, alias="nextActions"
+    )
+
     def to_text(self) -> str:
         """Readable text for the agent; defaults to indented JSON of the structured content."""
-        return json.dumps(self.model_dump(mode="json", by_alias=True, exclude_none=True), indent=2)
+        data = self.model_dump(mode="json", by_alias=True, exclude_none=True, exclude={"next_actions"})
+        return json.dumps(data, indent=2) + "\n"
+
+    def render(self) -> str:
+        """The text rendering plus the next actions as commands."""
+        text = self.to_text()
+        if self.next_actions:
+            if text and not text.endswith("\n"):
+                text += "\n"
+            text += "next: " + " | ".join(call.command for call in self.next_actions) + "\n"
+        return text
 
 
 @dataclass(frozen=True)
@@ -73,20 +106,60 @@ class ToolDefinition:
         )
 
 
+#: Wire fields whose values come from outside zcp (the platform, the project): fenced in errors.
+UNTRUSTED_ERROR_FIELDS = ("apiMeta", "diagnostic")
+_API_CODE = re.compile(r"^[A-Za-z0-9_.:-]{1,80}$")
+
+
 def error_result(error: ZcpError) -> CallToolResult:
-    """The ``isError`` result for a zcp error, in the one wire format."""
+    """The ``isError`` result for a zcp error, in the one wire format — the one place errors leave.
+
+    zcp's own words (``code``, ``error``, ``suggestion``, ``details``, ``recovery``) stay at the top.
+    Text from outside — the platform's message and raw output (``diagnostic``), its field meta
+    (``apiMeta``), an ``apiCode`` that is not an identifier — moves into an ``untrusted`` section,
+    last, after a notice, with backtick runs broken up: the same fence results use, in JSON terms.
+    Registered secrets are masked everywhere (:meth:`ZcpError.to_wire`).
+    """
+    wire = error.to_wire()
+    outside: dict[str, Any] = {}
+    for key in UNTRUSTED_ERROR_FIELDS:
+        if key in wire:
+            outside[key] = wire.pop(key)
+    code = wire.get("apiCode")
+    if isinstance(code, str) and not _API_CODE.match(code):
+        outside["apiCode"] = wire.pop("apiCode")
+    if outside:
+        wire["untrusted"] = {"notice": ERROR_NOTICE, **neutralise_all(outside)}
     return CallToolResult(
-        content=[TextContent(type="text", text=json.dumps(error.to_wire(), ensure_ascii=False))],
+        content=[TextContent(type="text", text=json.dumps(wire, ensure_ascii=False))],
         is_error=True,
     )
 
 
+def with_check_call(error: ZcpError, arguments: dict[str, Any]) -> ZcpError:
+    """A failed change that may have landed anyway gets the call that shows whether it did."""
+    if error.recovery is None and (error.details or {}).get("changeMayHaveApplied") is True:
+        raw = arguments.get("serviceHostname")
+        host = raw.strip() if isinstance(raw, str) else ""
+        error.recovery = (
+            ToolCall.of("zerops_events", serviceHostname=host)
+            if is_valid_hostname(host)
+            else ToolCall.of("zerops_events")
+        )
+    return error
+
+
 def success_result(output: ToolOutput) -> CallToolResult:
-    """Structured content plus its readable rendering."""
+    """Structured content plus its readable rendering, both redacted here: the one place results leave.
+
+    Registered secrets (:mod:`zcp.secrets`) are masked in every string of both renderings, whatever
+    the tool put where — an env value, a log line, an echoed query.
+    """
     structured = output.model_dump(mode="json", by_alias=True, exclude_none=True)
+    structured["nextActions"] = structured.pop("nextActions", [])  # last: what to do after reading the rest
     return CallToolResult(
-        content=[TextContent(type="text", text=redact(output.to_text()))],
-        structured_content=structured,
+        content=[TextContent(type="text", text=redact(output.render()))],
+        structured_content=redact_obj(structured),
     )
 
 
@@ -118,11 +191,88 @@ def describe_validation_error(
     )
 
 
-def compact_schema(schema: dict[str, Any]) -> dict[str, Any]:
-    """Publish a lean input schema: inline ``$defs``, drop pydantic titles, ``X | None`` → ``X``.
+#: The largest integer a JSON number carries exactly (and a float holds); nothing a tool takes is bigger.
+MAX_SAFE_INTEGER = 2**53
+_BOUNDS: tuple[tuple[str, Callable[[Any, Any], bool], str], ...] = (
+    ("minimum", operator.ge, "at least"),
+    ("maximum", operator.le, "at most"),
+    ("exclusiveMinimum", operator.gt, "above"),
+    ("exclusiveMaximum", operator.lt, "below"),
+)
+
+
+def _values(path: str, value: Any) -> list[tuple[str, Any]]:
+    """Every scalar inside ``value`` with its path (``variables[1]``), iteratively."""
+    found: list[tuple[str, Any]] = []
+    stack = [(path, value)]
+    while stack:
+        where, item = stack.pop()
+        if isinstance(item, dict):
+            for key, child in item.items():
+                found.append((f"{where} key", key))
+                stack.append((f"{where}.{key}" if isinstance(key, str) else where, child))
+        elif isinstance(item, list | tuple):
+            stack.extend((f"{where}[{index}]", child) for index, child in enumerate(item))
+        else:
+            found.append((where, item))
+    return found
+
+
+def check_argument_values(tool: str, arguments: dict[str, Any], properties: dict[str, Any]) -> None:
+    """Refuse values no parameter can mean, before validation sees them (one INVALID_PARAMETER for all):
+
+    * a NUL character in any text (it ends strings in C, paths and YAML);
+    * a number that is not finite, or an integer beyond :data:`MAX_SAFE_INTEGER`;
+    * a number outside the ``minimum``/``maximum`` its parameter publishes — the published schema is
+      the contract, whether the bound came from a pydantic constraint or only from the schema.
+
+    Huge integers are never formatted (Python refuses to print one of 5,000 digits).
+    """
+    problems: list[str] = []
+    hints: list[str] = []
+    for name, raw in arguments.items():
+        for where, value in _values(name, raw):
+            if isinstance(value, str) and "\x00" in value:
+                problems.append(f"{where} contains a NUL character")
+            elif isinstance(value, bool) or not isinstance(value, int | float):
+                continue
+            elif isinstance(value, float) and not math.isfinite(value):
+                problems.append(f"{where} is not a finite number")
+            elif isinstance(value, int) and abs(value) > MAX_SAFE_INTEGER:
+                problems.append(f"{where} is too large a number")
+            elif where == name:
+                schema = properties.get(name, {})
+                for key, holds, words in _BOUNDS:
+                    bound = schema.get(key)
+                    if isinstance(bound, int | float) and not holds(value, bound):
+                        problems.append(f"{name}={value:g} is not {words} {bound:g}")
+                        hints.append(_range_hint(name, schema))
+                        break
+    if problems:
+        suggestion = (
+            "; ".join(dict.fromkeys(hints)) + "." if hints else "Send plain text and ordinary numbers."
+        )
+        raise InvalidParameter(
+            f"invalid arguments for {tool}: " + "; ".join(problems),
+            suggestion=suggestion,
+            details={"fields": sorted({p.split(" ", 1)[0].split("=", 1)[0] for p in problems})},
+        )
+
+
+def _range_hint(name: str, schema: dict[str, Any]) -> str:
+    low, high = schema.get("minimum"), schema.get("maximum")
+    span = f"{low:g}–{high:g}" if low is not None and high is not None else ""
+    described = f" ({schema['description']})" if schema.get("description") else ""
+    return f"{name} takes {span or 'a value in its published range'}{described}"
+
+
+def compact_schema(schema: dict[str, Any], *, output: bool = False) -> dict[str, Any]:
+    """Publish a lean schema: inline ``$defs``, drop pydantic titles, ``X | None`` → ``X``.
 
     Arguments are still validated by the full pydantic model, so this only trims what every
-    ``tools/list`` response carries (optional parameters are simply not required).
+    ``tools/list`` response carries (optional parameters are simply not required). An ``output``
+    schema also drops ``additionalProperties: false``: it constrains what zcp sends, which a client
+    never needs to check.
     """
     defs = schema.get("$defs", {})
 
@@ -140,7 +290,10 @@ def compact_schema(schema: dict[str, Any]) -> dict[str, Any]:
         for key, value in node.items():
             if key in ("title", "$defs"):
                 continue
-            out[key] = walk(value)
+            walked = walk(value)
+            if key == "additionalProperties" and (walked in ({}, True) or (output and walked is False)):
+                continue  # an empty schema (or true) allows anything, which is the default
+            out[key] = walked
         options = out.get("anyOf")
         if isinstance(options, list):
             non_null = [o for o in options if o != {"type": "null"}]
@@ -177,9 +330,19 @@ class ZcpTool(Tool):
 
     @cached_property
     def output_schema(self) -> dict[str, Any] | None:
-        """The published output schema, compacted (``None`` fields are omitted from results)."""
+        """The published output schema, compacted (``None`` fields are omitted from results).
+
+        The result model's docstring is left out: the tool's description already says what it returns.
+        """
         schema = self.fn_metadata.output_schema
-        return compact_schema(schema) if schema is not None else None
+        if schema is None:
+            return None
+        compacted = compact_schema(schema, output=True)
+        compacted.pop("description", None)
+        properties = compacted.get("properties", {})
+        if "nextActions" in properties:  # listed last, as in the results
+            properties["nextActions"] = properties.pop("nextActions")
+        return compacted
 
     @classmethod
     def create(cls, definition: ToolDefinition, app: App) -> ZcpTool:
@@ -201,6 +364,7 @@ class ZcpTool(Tool):
         definition: ToolDefinition = self.definition
         try:
             self._check_unknown_keys(arguments)
+            check_argument_values(self.name, arguments, self.parameters.get("properties", {}))
             try:
                 validated = self.fn_metadata.validate_arguments(arguments)
             except ValidationError as exc:
@@ -217,7 +381,7 @@ class ZcpTool(Tool):
             return success_result(output)
         except ZcpError as error:
             log.info("tool %s failed: %s %s", self.name, error.code, error)
-            return error_result(error)
+            return error_result(with_check_call(error, arguments))
         except Exception:
             log.exception("tool %s crashed", self.name)
             return error_result(

@@ -13,11 +13,12 @@ from typing import TYPE_CHECKING, Annotated
 from mcp.server.mcpserver import Context
 from pydantic import Field
 
-from zcp.ops.delete import delete_impact, delete_service
-from zcp.ops.targets import guard_self, project_services
+from zcp.errors import ServiceNotFound
+from zcp.ops.delete import already_deleted, delete_or_preview
+from zcp.ops.targets import project_services
 from zcp.tools.base import ToolDefinition, ToolOutput
 from zcp.tools.inputs import Hostname, find_service
-from zcp.tools.waiting import Outcome, ProcessOut, ProcessWaiter, WaitSeconds, outcome_of, poll_call
+from zcp.tools.waiting import Outcome, ProcessOut, ProcessWaiter, WaitSeconds, process_out
 
 if TYPE_CHECKING:
     from zcp.app import App
@@ -41,7 +42,6 @@ class DeleteResult(ToolOutput):
     process: ProcessOut | None = None
     confirm_with: str | None = Field(default=None, alias="confirmWith")
     warnings: list[str] | None = None
-    next_actions: list[str] = Field(default_factory=list, alias="nextActions")
 
     def to_text(self) -> str:
         lines = [("DRY RUN — nothing was changed. " if self.dry_run else "") + self.summary]
@@ -51,8 +51,6 @@ class DeleteResult(ToolOutput):
         if self.confirm_with:
             lines.append(f"to delete it (only after the user approved): {self.confirm_with}")
         lines += [f"warning: {w}" for w in self.warnings or []]
-        if self.next_actions:
-            lines.append("next: " + " | ".join(self.next_actions))
         return "\n".join(lines) + "\n"
 
 
@@ -67,59 +65,28 @@ def delete_tool(app: App) -> ToolDefinition:
     ) -> DeleteResult:
         platform = app.require_platform()
         services = await project_services(platform)
-        service = find_service(services, serviceHostname)
-        host = service.name
-        guard_self(platform, service, "delete")
-        kind = service.type_version or service.category or "service"
-        confirm_call = f'zerops_delete serviceHostname="{host}" confirm="{host}"'
-        if confirm is None or confirm.strip() != host:
-            impact = await delete_impact(platform, service, services)
-            effects = [f"{host} ({kind}, {service.status}) is deleted with all its containers and data"]
-            if service.subdomain_access:
-                effects.append(f"{host}'s public subdomain stops answering")
-            if impact.referenced_by:
-                effects.append(
-                    f"{', '.join(impact.referenced_by)} reference {host}'s variables (${{{host}_...}}); "
-                    "those references break"
-                )
-            warnings = []
-            if not impact.checked_references:
-                warnings.append(
-                    "some services' variables could not be read; references to this service may be missed"
-                )
-            if confirm is not None:
-                warnings.append(
-                    f"confirm={confirm.strip()!r} does not name this service; it must be exactly {host!r}"
-                )
-            return DeleteResult(
-                dry_run=True,
-                service_hostname=host,
-                service_id=service.id,
-                summary=f"would delete {host}; this cannot be undone",
-                effects=effects,
-                confirm_with=confirm_call,
-                warnings=warnings or None,
-                next_actions=[confirm_call],
-            )
-        process = await delete_service(platform, service)
-        waiter = ProcessWaiter(app, ctx, wait_seconds=waitSeconds, subject=f"delete {host}")
-        waited = await waiter.wait(process, label=host)
-        outcome = outcome_of([waited])
-        summary = {
-            "done": f"deleted {host}",
-            "failed": f"deleting {host} ended {waited.status}",
-            "running": f"{host} is still being deleted",
-        }[outcome]
+        try:
+            service = find_service(services, serviceHostname)
+        except ServiceNotFound:
+            gone = await already_deleted(platform, serviceHostname) if confirm is not None else None
+            if gone is None:
+                raise
+            done = gone
+        else:
+            waiter = ProcessWaiter(app, ctx, wait_seconds=waitSeconds, subject=f"delete {service.name}")
+            done = await delete_or_preview(platform, service, services, confirm=confirm, waiter=waiter)
+        service = done.service
         return DeleteResult(
-            dry_run=False,
-            service_hostname=host,
+            dry_run=done.dry_run,
+            service_hostname=service.name,
             service_id=service.id,
-            summary=summary,
-            effects=[],
-            outcome=outcome,
-            process=waited.out(),
-            warnings=[waited.problem] if waited.problem else None,
-            next_actions=[poll_call(waited.process.id)] if outcome == "running" else ["zerops_discover"],
+            summary=done.summary,
+            effects=list(done.effects),
+            outcome=done.outcome,
+            process=process_out(done.waited) if done.waited is not None else None,
+            confirm_with=done.confirm.command if done.confirm is not None else None,
+            warnings=list(done.warnings) or None,
+            next_actions=list(done.next_actions),
         )
 
     return ToolDefinition(

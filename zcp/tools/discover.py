@@ -13,12 +13,14 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import BaseModel, Field
 
+from zcp.calls import ToolCall
 from zcp.errors import InvalidParameter
-from zcp.ops.discover import Discovery, EnvView, ServiceView, read_discovery, user_services
+from zcp.ops.discover import Discovery, EnvView, ServiceView, read_discovery
+from zcp.ops.targets import user_services
 from zcp.platform import status as st
 from zcp.tools.base import ToolDefinition, ToolOutput
 from zcp.tools.inputs import FlexBool, Hostname, find_service
-from zcp.tools.untrusted import fence
+from zcp.tools.untrusted import fence_records
 
 if TYPE_CHECKING:
     from zcp.app import App
@@ -73,7 +75,6 @@ class DiscoverResult(ToolOutput):
     services: list[ServiceOut]
     envs: list[EnvOut] | None = Field(default=None, description="untrusted")
     notes: list[str] | None = None
-    next_actions: list[str] | None = Field(default=None, alias="nextActions")
 
     def to_text(self) -> str:
         p = self.project
@@ -101,8 +102,6 @@ class DiscoverResult(ToolOutput):
             text += f"\nNote: {note}"
         if self.notes:
             text += "\n"
-        if self.next_actions:
-            text += "\nNext: " + " | ".join(self.next_actions) + "\n"
         return text
 
 
@@ -117,7 +116,7 @@ def _env_block(result: DiscoverResult) -> str:
         return "No env variables.\n"
     if all(e.value is None for e in result.envs):
         return "Env keys (values not shown; ask with includeEnvValues=true):\n" + "\n".join(lines) + "\n"
-    return "Env variables:\n" + fence("\n".join(lines))
+    return "Env variables:\n" + fence_records(lines)
 
 
 def _env_out(owner: str | None, env: EnvView, values: bool) -> EnvOut:
@@ -176,16 +175,16 @@ def _service_out(view: ServiceView, *, is_self: bool, values: bool, detail: bool
     )
 
 
-def _next_actions(services: list[ServiceOut]) -> list[str]:
+def _next_actions(services: list[ServiceOut]) -> list[ToolCall]:
     if not services:
-        return ['zerops_knowledge recipe="nodejs"', "zerops_import content=<import YAML>"]
-    actions: list[str] = []
+        return [ToolCall.of("zerops_knowledge", recipe="nodejs")]
+    actions: list[ToolCall] = []
     stopped = [s for s in services if s.status.upper() == "STOPPED" and not s.is_self]
     if stopped:
-        actions.append(f'zerops_manage action="start" serviceHostname="{stopped[0].hostname}"')
+        actions.append(ToolCall.of("zerops_manage", action="start", serviceHostname=stopped[0].hostname))
     if any(s.kind == "runtime" for s in services):
-        actions.append("zerops_verify")
-        actions.append("zerops_events limit=10")
+        actions.append(ToolCall.of("zerops_verify"))
+        actions.append(ToolCall.of("zerops_events", limit=10))
     return actions
 
 
@@ -211,7 +210,7 @@ def _result(discovery: Discovery, runtime: RuntimeInfo, *, values: bool, detail:
         services=services,
         envs=envs,
         notes=notes or None,
-        nextActions=_next_actions(services) or None,
+        nextActions=_next_actions(services),
     )
 
 

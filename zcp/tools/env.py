@@ -6,8 +6,8 @@
   echoed unless ``includeValues=true``.
 * ``delete`` takes keys; a key that is not set is refused before anything changes.
 * A service only sees changed variables after a restart, so ``set``/``delete`` restart what the change
-  affects — the service, or for project variables every running runtime, never zcp's own service —
-  and wait for it (``skipRestart=true`` leaves that to the caller and says which restarts are due).
+  affects and wait for it (``skipRestart=true`` leaves that to the caller and says which restarts are
+  due). That flow and its restart policy are :func:`zcp.ops.env.change_env`.
 * ``generate-dotenv`` writes ``.env`` next to the local ``zerops.yaml`` with the variables of one
   setup (default: the service's hostname) and the project's, references resolved from the live
   project, so the code runs locally against the project's services.
@@ -19,21 +19,20 @@ and conflicting parameters are refused instead of ignored.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Literal
 
 from mcp.server.mcpserver import Context
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
-from zcp.errors import InvalidParameter, ZcpError
+from zcp.calls import ToolCall
+from zcp.errors import InvalidParameter
 from zcp.ops import dotenv as dotenv_ops
 from zcp.ops import env as env_ops
-from zcp.ops.manage import run_action
 from zcp.ops.targets import project_services
 from zcp.tools.base import ToolDefinition, ToolOutput
 from zcp.tools.inputs import FlexBool, Hostname, find_service
-from zcp.tools.untrusted import fence
-from zcp.tools.waiting import Outcome, ProcessOut, ProcessWaiter, Waited, WaitSeconds, outcome_of, poll_call
+from zcp.tools.untrusted import fence_records
+from zcp.tools.waiting import Outcome, ProcessOut, ProcessWaiter, WaitSeconds, process_out
 
 if TYPE_CHECKING:
     from zcp.app import App
@@ -43,8 +42,8 @@ if TYPE_CHECKING:
 NAME = "zerops_env"
 DESCRIPTION = (
     "Env variables of a service (serviceHostname) or the project (project=true): get (values only with "
-    "includeValues), set KEY=value (<@...> expanded), delete keys; set/delete restart affected services "
-    "and wait (skipRestart to skip). generate-dotenv writes a local .env with references resolved."
+    "includeValues), set KEY=value (<@...> expanded), delete keys; set/delete restart what sees the change "
+    "(skipRestart to skip). generate-dotenv writes a local .env, references resolved."
 )
 
 EnvAction = Literal["get", "set", "delete", "generate-dotenv"]
@@ -75,7 +74,6 @@ class EnvResult(ToolOutput):
     path: str | None = None
     unresolved: list[str] | None = None
     warnings: list[str] | None = None
-    next_actions: list[str] = Field(default_factory=list, alias="nextActions")
 
     def to_text(self) -> str:
         where = f"service {self.service_hostname}" if self.service_hostname else "the project"
@@ -86,7 +84,7 @@ class EnvResult(ToolOutput):
             lines = [f"{where} {verb} {len(self.variables)} variable(s)"]
         with_values = [v for v in self.variables if v.value is not None]
         if with_values:
-            lines.append(fence("\n".join(f"{v.key}={v.value}" for v in with_values)).rstrip("\n"))
+            lines.append(fence_records(f"{v.key}={v.value}" for v in with_values).rstrip("\n"))
         elif self.variables:
             lines.append(", ".join(_label(v) for v in self.variables))
             if self.action == "get":
@@ -96,8 +94,6 @@ class EnvResult(ToolOutput):
         if self.unresolved:
             lines.append("unresolved references: " + ", ".join("${" + name + "}" for name in self.unresolved))
         lines += [f"warning: {w}" for w in self.warnings or []]
-        if self.next_actions:
-            lines.append("next: " + " | ".join(self.next_actions))
         return "\n".join(lines) + "\n"
 
 
@@ -187,75 +183,46 @@ def env_tool(app: App) -> ToolDefinition:
             return await _get(platform, service, includeValues)
         if action == "generate-dotenv":
             assert service is not None
-            return await _dotenv(
-                platform, service, services, setup, path, includeValues, app.settings.work_dir
+            written = await dotenv_ops.generate_dotenv(
+                platform, service, services, setup=setup, path=path, work_dir=app.settings.work_dir
+            )
+            built = written.dotenv
+            return EnvResult(
+                action="generate-dotenv",
+                service_hostname=service.name,
+                variables=[
+                    VariableOut(key=k, value=v if includeValues else None) for k, v in built.values.items()
+                ],
+                path=str(built.path),
+                unresolved=list(built.unresolved) or None,
+                warnings=list(written.warnings) or None,
+                next_actions=list(written.next_actions),
             )
 
         waiter = ProcessWaiter(
             app, ctx, wait_seconds=waitSeconds, subject=f"env {action} {host or 'project'}"
         )
-        if action == "set":
-            assignments = env_ops.expand_values(env_ops.parse_assignments(variables or []))
-            if service is not None:
-                process, replaced = await env_ops.set_service_vars(platform, service, assignments)
-                pending = [(service.name, process)]
-            else:
-                pending, replaced = await env_ops.set_project_vars(platform, assignments)
-            out_vars = [
-                VariableOut(
-                    key=a.key,
-                    value=a.value if includeValues else None,
-                    is_reference=env_ops.is_reference(a.value) or None,
-                    replaced=a.key in replaced or None,
-                )
-                for a in assignments
-            ]
-        else:
-            keys = env_ops.parse_keys(variables or [])
-            if service is not None:
-                pending = await env_ops.delete_service_vars(platform, service, keys)
-            else:
-                pending = await env_ops.delete_project_vars(platform, keys)
-            out_vars = [VariableOut(key=k) for k in keys]
-        waited = await waiter.wait_all(pending)
-        outcome = outcome_of(waited)
-        warnings = [w.problem for w in waited if w.problem]
-        next_actions: list[str] = []
-        restarts: list[Waited] = []
-        plan = env_ops.restart_targets(services, platform.runtime, service=service)
-        warnings += plan.notes
-        restart_calls = [f'zerops_manage action="restart" serviceHostname="{t.name}"' for t in plan.targets]
-        if outcome == "running":
-            next_actions = [poll_call(w.process.id) for w in waited if w.still_running]
-            if not skipRestart and plan.targets:
-                warnings.append("the change is still being applied, so nothing was restarted yet")
-                next_actions += restart_calls
-        elif outcome == "failed":
-            next_actions = [f'zerops_events serviceHostname="{host}"' if host else "zerops_events"]
-        elif skipRestart:
-            next_actions = restart_calls
-        else:
-            restarts, restart_warnings = await _restart(platform, waiter, plan.targets)
-            warnings += restart_warnings
-            if outcome_of(restarts) == "running":
-                outcome = "running"
-            next_actions = [poll_call(r.process.id) for r in restarts if r.still_running]
-            next_actions += [f'zerops_verify serviceHostname="{r.label}"' for r in restarts if r.succeeded]
-        if skipRestart and plan.targets:
-            warnings.append(
-                "not restarted: "
-                + ", ".join(t.name for t in plan.targets)
-                + " (they see the change after a restart)"
-            )
+        change = await env_ops.change_env(
+            platform, services, service, action, variables or [], skip_restart=skipRestart, waiter=waiter
+        )
         return EnvResult(
             action=action,
             service_hostname=host,
-            variables=out_vars,
-            outcome=outcome,
-            processes=[w.out(service=host) for w in waited] + [r.out(service=r.label) for r in restarts],
+            variables=[
+                VariableOut(
+                    key=v.key,
+                    value=v.value if includeValues else None,
+                    is_reference=v.is_reference or None,
+                    replaced=v.replaced or None,
+                )
+                for v in change.variables
+            ],
+            outcome=change.outcome,
+            processes=[process_out(w, service=host) for w in change.changes]
+            + [process_out(r, service=r.label) for r in change.restarts],
             restart_skipped=True if skipRestart else None,
-            warnings=warnings or None,
-            next_actions=next_actions,
+            warnings=list(change.warnings) or None,
+            next_actions=list(change.next_actions),
         )
 
     return ToolDefinition(
@@ -298,67 +265,12 @@ async def _get(
             )
             for v in await env_ops.project_vars(platform)
         ]
+    target: dict[str, JsonValue] = (
+        {"serviceHostname": service.name} if service is not None else {"project": True}
+    )
     return EnvResult(
         action="get",
         service_hostname=service.name if service is not None else None,
         variables=listed,
-        next_actions=[] if values else [_get_call(service) + " includeValues=true"],
-    )
-
-
-def _get_call(service: ServiceStack | None) -> str:
-    target = f'serviceHostname="{service.name}"' if service is not None else "project=true"
-    return f'zerops_env action="get" {target}'
-
-
-async def _restart(
-    platform: PlatformConnection, waiter: ProcessWaiter, targets: tuple[ServiceStack, ...]
-) -> tuple[list[Waited], list[str]]:
-    """Restart each target and wait; a refusal becomes a warning, not a failed call."""
-    started = []
-    warnings = []
-    for target in targets:
-        try:
-            started.append((target.name, await run_action(platform, "restart", target)))
-        except ZcpError as error:
-            warnings.append(f"restart of {target.name} failed: {error.code} {error}")
-    return await waiter.wait_all(started), warnings
-
-
-async def _dotenv(
-    platform: PlatformConnection,
-    service: ServiceStack,
-    services: list[ServiceStack],
-    setup: str | None,
-    path: str | None,
-    values: bool,
-    work_dir: Path,
-) -> EnvResult:
-    zerops_yaml = dotenv_ops.locate_zerops_yaml(path, work_dir)
-    built = await dotenv_ops.build_dotenv(platform, service, services, zerops_yaml, setup or service.name)
-    dotenv_ops.write_atomically(built.path, dotenv_ops.render_dotenv(built.values))
-    warnings = []
-    if built.existed:
-        warnings.append(f"replaced the existing {built.path}")
-    if not dotenv_ops.ignored_by_git(built.path):
-        warnings.append(f"{built.path.name} holds credentials: add it to .gitignore")
-    next_actions = []
-    if built.managed_hosts:
-        warnings.append(
-            f"{', '.join(built.managed_hosts)} resolve only inside the project network: run "
-            f"`zcli vpn up {platform.project.id}` before starting the app locally"
-        )
-    if built.unresolved:
-        next_actions.append(f'zerops_env action="get" serviceHostname="{service.name}"')
-    return EnvResult(
-        action="generate-dotenv",
-        service_hostname=service.name,
-        variables=[
-            VariableOut(key=k, value=v if values else None, is_reference=None)
-            for k, v in built.values.items()
-        ],
-        path=str(built.path),
-        unresolved=list(built.unresolved) or None,
-        warnings=warnings or None,
-        next_actions=next_actions,
+        next_actions=[] if values else [ToolCall.of(NAME, action="get", includeValues=True, **target)],
     )

@@ -13,12 +13,14 @@ from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import BaseModel, Field
 
-from zcp.ops.discover import user_services
+from zcp.calls import ToolCall
 from zcp.ops.events import Event, read_timeline
+from zcp.ops.targets import user_services
+from zcp.ops.waiting import poll_call
 from zcp.platform import status as st
 from zcp.tools.base import ToolDefinition, ToolOutput
 from zcp.tools.inputs import Hostname, find_service
-from zcp.tools.untrusted import fence
+from zcp.tools.untrusted import fence_records
 
 if TYPE_CHECKING:
     from zcp.app import App
@@ -58,7 +60,6 @@ class EventsResult(ToolOutput):
     project_id: str = Field(alias="projectId")
     events: list[EventOut]
     summary: EventSummary
-    next_actions: list[str] | None = Field(default=None, alias="nextActions")
 
     def to_text(self) -> str:
         if not self.events:
@@ -81,9 +82,7 @@ class EventsResult(ToolOutput):
                 reasons.append(f"{e.process_id or e.build_id}: {e.fail_reason}")
         text = "\n".join(lines) + "\n"
         if reasons:
-            text += "\nFailure reasons reported by the platform:\n" + fence("\n".join(reasons))
-        if self.next_actions:
-            text += "\nNext: " + " | ".join(self.next_actions) + "\n"
+            text += "\nFailure reasons reported by the platform:\n" + fence_records(reasons)
         return text
 
 
@@ -107,19 +106,24 @@ def _event_out(event: Event) -> EventOut:
     )
 
 
-def _next_actions(events: list[EventOut]) -> list[str]:
-    actions: list[str] = []
+def _next_actions(events: list[EventOut]) -> list[ToolCall]:
+    actions: list[ToolCall] = []
     running = next(
         (e for e in events if e.process_id and e.status in st.PROCESS_IN_PROGRESS),
         None,
     )
-    if running is not None:
-        actions.append(f'zerops_process processId="{running.process_id}"')
+    if running is not None and running.process_id:
+        actions.append(poll_call(running.process_id))
     failed = next((e for e in events if e.build_id and e.status.endswith("FAILED")), None)
     if failed is not None and failed.service:
         actions.append(
-            f'zerops_logs serviceHostname="{failed.service}" source="build" buildId="{failed.build_id}" '
-            'severity="error"'
+            ToolCall.of(
+                "zerops_logs",
+                serviceHostname=failed.service,
+                source="build",
+                buildId=failed.build_id,
+                severity="error",
+            )
         )
     return actions
 
@@ -142,7 +146,7 @@ def events_tool(app: App) -> ToolDefinition:
             project_id=project_id,
             events=out,
             summary=EventSummary(total=len(out), processes=processes, builds=len(out) - processes),
-            next_actions=_next_actions(out) or None,
+            next_actions=_next_actions(out),
         )
 
     return ToolDefinition(

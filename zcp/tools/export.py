@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import Field
 
-from zcp.ops.discover import user_services
 from zcp.ops.export import PLACEHOLDER, hide_env_values
+from zcp.ops.targets import user_services
 from zcp.tools.base import ToolDefinition, ToolOutput
 from zcp.tools.inputs import FlexBool, Hostname, find_service
 from zcp.tools.untrusted import fence

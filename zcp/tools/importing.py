@@ -1,6 +1,6 @@
 """``zerops_import``: create services from import YAML (inline or a file) and wait for them.
 
-The document is checked before anything is sent (see :mod:`zcp.ops.importing`): one source, no
+The whole flow is :func:`zcp.ops.importing.run_import`. The document is checked before anything is sent: one source, no
 ``project:`` section, the import schema (problems per field, with line and suggestion), hostnames that
 already exist. Replacing existing services (``override=true``, or ``override: true`` on an entry) loses
 their data, so it needs ``confirm`` naming exactly the hostnames being replaced; without it — or with
@@ -15,20 +15,17 @@ service-level ``envVariables`` is refused by the schema instead of being dropped
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from mcp.server.mcpserver import Context
 from pydantic import BaseModel, ConfigDict, Field
 
 from zcp.ops import importing as ops
-from zcp.ops.targets import project_services
 from zcp.ops.workflow.gates import require_workflow_context
-from zcp.platform import status as st
 from zcp.tools.base import ToolDefinition, ToolOutput
 from zcp.tools.inputs import FlexBool
 from zcp.tools.untrusted import fence
-from zcp.tools.waiting import Outcome, ProcessOut, ProcessWaiter, WaitSeconds, outcome_of, poll_call
+from zcp.tools.waiting import Outcome, ProcessOut, ProcessWaiter, WaitSeconds, process_out
 
 if TYPE_CHECKING:
     from zcp.app import App
@@ -59,6 +56,18 @@ class ImportedOut(BaseModel):
     process: ProcessOut | None = None
     error: ServiceErrorOut | None = None
 
+    @classmethod
+    def of(cls, service: ops.ImportedService) -> ImportedOut:
+        return cls(
+            hostname=service.hostname,
+            type=service.type,
+            action=service.action,
+            service_id=service.service_id,
+            status=service.status,
+            process=process_out(service.waited) if service.waited is not None else None,
+            error=ServiceErrorOut(code=service.error[0], message=service.error[1]) if service.error else None,
+        )
+
 
 class ImportResult(ToolOutput):
     """A dry run or the outcome."""
@@ -69,7 +78,6 @@ class ImportResult(ToolOutput):
     outcome: Outcome | None = None
     confirm_with: str | None = Field(default=None, alias="confirmWith")
     warnings: list[str] | None = None
-    next_actions: list[str] = Field(default_factory=list, alias="nextActions")
 
     def to_text(self) -> str:
         lines = [("DRY RUN — nothing was changed. " if self.dry_run else "") + self.summary]
@@ -89,15 +97,7 @@ class ImportResult(ToolOutput):
         if self.confirm_with:
             lines.append(f"to go ahead (after the user approved it): {self.confirm_with}")
         lines += [f"warning: {w}" for w in self.warnings or []]
-        if self.next_actions:
-            lines.append("next: " + " | ".join(self.next_actions))
         return "\n".join(lines) + "\n"
-
-
-def _confirm_call(content: str | None, file_path: str | None, hostnames: list[str], override: bool) -> str:
-    source = f"filePath={json.dumps(file_path)}" if file_path is not None else "content=<the same YAML>"
-    flag = " override=true" if override else ""
-    return f'zerops_import {source}{flag} confirm="{",".join(hostnames)}"'
 
 
 def import_tool(app: App) -> ToolDefinition:
@@ -112,7 +112,9 @@ def import_tool(app: App) -> ToolDefinition:
         content: Annotated[
             str | None, Field(description="import YAML text", max_length=ops.MAX_IMPORT_CHARS)
         ] = None,
-        filePath: Annotated[str | None, Field(description="import YAML file path")] = None,
+        filePath: Annotated[
+            str | None, Field(description="import YAML file in the working directory")
+        ] = None,
         override: Annotated[FlexBool, Field(description="replace existing services")] = False,
         confirm: Annotated[str | None, Field(description="hostnames being replaced, comma-separated")] = None,
         waitSeconds: WaitSeconds = None,
@@ -120,69 +122,22 @@ def import_tool(app: App) -> ToolDefinition:
     ) -> ImportResult:
         platform = app.require_platform()
         await require_workflow_context(app, NAME)
-        text = ops.read_source(content, filePath, app.settings.work_dir)
-        document = ops.parse_document(text)
-        ops.refuse_project_section(document)
-        ops.check_schema(text, await import_schema())
-        existing = await project_services(platform)
-        plan = ops.plan_import(document, existing, override_all=override, runtime=platform.runtime)
-        types = {s.hostname: s.type for s in plan.services}
-        overridden = plan.overridden
-        if (overridden or confirm is not None) and ops.parse_confirmation(confirm) != set(overridden):
-            return _dry_run(plan, confirm, content, filePath, override)
-
-        to_send = ops.with_override(text, document) if override else text
-        result = await platform.client.import_services(platform.project.id, to_send)
         waiter = ProcessWaiter(app, ctx, wait_seconds=waitSeconds, subject="import")
-        entries: dict[str, ImportedOut] = {}
-        pending = []
-        for imported in result.service_stacks:
-            action: Literal["create", "override"] = "override" if imported.name in overridden else "create"
-            entry = ImportedOut(
-                hostname=imported.name,
-                type=types.get(imported.name),
-                action=action,
-                service_id=imported.id or None,
-            )
-            if imported.error is not None:
-                entry.error = ServiceErrorOut(code=imported.error.code, message=imported.error.message)
-            entries[imported.name] = entry
-            pending += [(imported.name, process) for process in imported.processes]
-        waited = await waiter.wait_all(pending)
-        for item in waited:
-            entries[item.label].process = item.out()
-        statuses = {s.name: s.status for s in await project_services(platform)}
-        for entry in entries.values():
-            entry.status = statuses.get(entry.hostname)
-        outcome = outcome_of(waited)
-        if outcome == "done" and any(e.error is not None for e in entries.values()):
-            outcome = "failed"
-        warnings = [w.problem for w in waited if w.problem]
-        failed = [
-            e.hostname
-            for e in entries.values()
-            if e.error is not None or (e.process and e.process.status in ("FAILED", "CANCELED"))
-        ]
-        running = [w for w in waited if w.still_running]
-        summary = f"imported {len(entries)} service(s) into {result.project_name or platform.project.name}"
-        if failed:
-            summary += f"; failed: {', '.join(failed)}"
-        if running:
-            summary += f"; still being created: {', '.join(w.label for w in running)}"
-        next_actions = [poll_call(w.process.id) for w in running]
-        next_actions += [
-            f'zerops_deploy targetService="{e.hostname}"'
-            for e in entries.values()
-            if e.status == st.SERVICE_READY_TO_DEPLOY
-        ]
-        next_actions.append("zerops_events" if failed else "zerops_discover")
+        done = await ops.run_import(
+            platform,
+            ops.ImportRequest(content=content, file_path=filePath, override=override, confirm=confirm),
+            work_dir=app.settings.work_dir,
+            load_schema=import_schema,
+            waiter=waiter,
+        )
         return ImportResult(
-            dry_run=False,
-            summary=summary,
-            services=list(entries.values()),
-            outcome=outcome,
-            warnings=warnings or None,
-            next_actions=next_actions,
+            dry_run=done.dry_run,
+            summary=done.summary,
+            services=[ImportedOut.of(s) for s in done.services],
+            outcome=done.outcome,
+            confirm_with=done.confirm_text,
+            warnings=list(done.warnings) or None,
+            next_actions=list(done.next_actions),
         )
 
     return ToolDefinition(
@@ -195,38 +150,4 @@ def import_tool(app: App) -> ToolDefinition:
         idempotent=False,
         open_world=True,
         needs_platform=True,
-    )
-
-
-def _dry_run(
-    plan: ops.ImportPlan, confirm: str | None, content: str | None, file_path: str | None, override: bool
-) -> ImportResult:
-    overridden = plan.overridden
-    parts = []
-    if plan.created:
-        parts.append(f"would create {', '.join(plan.created)}")
-    if overridden:
-        parts.append(f"would REPLACE {', '.join(overridden)} (their data and deployed code are lost)")
-    summary = "; ".join(parts) or "nothing to import"
-    warnings = []
-    if confirm is not None:
-        named = sorted(ops.parse_confirmation(confirm))
-        expected = ", ".join(overridden) or "nothing (no existing service is replaced: drop confirm)"
-        warnings.append(
-            f"confirm named {', '.join(named) or '(nothing)'} but this import replaces {expected}"
-        )
-    return ImportResult(
-        dry_run=True,
-        summary=summary,
-        services=[
-            ImportedOut(
-                hostname=s.hostname, type=s.type or None, action="override" if s.overrides else "create"
-            )
-            for s in plan.services
-        ],
-        confirm_with=_confirm_call(content, file_path, overridden, override) if overridden else None,
-        warnings=warnings or None,
-        next_actions=[_confirm_call(content, file_path, overridden, override)]
-        if overridden
-        else [_confirm_call(content, file_path, [], override).replace(' confirm=""', "")],
     )

@@ -26,7 +26,7 @@ def _tolerant_bool(value: Any) -> Any:
 FlexBool = Annotated[bool, BeforeValidator(_tolerant_bool), Strict()]
 
 #: A hostname parameter: validated before any call.
-Hostname = Annotated[str, BeforeValidator(check_hostname), Field(description="service hostname, e.g. 'app'")]
+Hostname = Annotated[str, BeforeValidator(check_hostname), Field(description="hostname, e.g. 'app'")]
 
 
 class _Named(Protocol):

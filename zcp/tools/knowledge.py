@@ -22,11 +22,10 @@ NAME = "zerops_knowledge"
 MAX_LIMIT = 50
 
 DESCRIPTION = (
-    "Zerops platform knowledge. Use exactly one mode per call: query (search; optional limit, kinds, "
-    'stacks, axes filters), runtime and/or services (a stack briefing, e.g. runtime="nodejs@22" '
-    'services=["postgresql@16"]), scope="infrastructure" (the full platform reference), recipe (a '
-    "runtime or framework starter with its import YAML) or uri (a document or #section, paged). Search "
-    "hits point at the best section; fetch it with uri."
+    "Zerops platform knowledge, one mode per call: query (search; filters limit, kinds, stacks, axes), "
+    'runtime and/or services (stack briefing, e.g. runtime="nodejs@22" services=["postgresql@16"]), '
+    'scope="infrastructure" (platform reference), recipe (starter with its import YAML) or uri (a '
+    "document or #section, paged). Hits point at the best section; read it with uri."
 )
 
 _MODE_ORDER = ("uri", "recipe", "scope", "runtime/services", "query")
@@ -180,9 +179,7 @@ def knowledge_tool(app: App) -> ToolDefinition:
         ] = None,
         axes: Annotated[
             dict[str, list[str]] | None,
-            Field(
-                description="query: guidance axes filter, e.g. {'modes': ['standard'], 'environments': ['container']}"
-            ),
+            Field(description="query: guidance axes, e.g. {'modes': ['standard']}"),
         ] = None,
         runtime: Annotated[str | None, Field(description="briefing: runtime type, e.g. 'nodejs@22'")] = None,
         services: Annotated[list[str] | None, Field(description="briefing: managed service types")] = None,

@@ -9,13 +9,12 @@ worse". Log lines are fenced as untrusted data in the readable text.
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, Field
 
+from zcp.calls import ToolCall
 from zcp.errors import InvalidParameter
-from zcp.ops.discover import user_services
 from zcp.ops.logs import (
     SINCE_PATTERN,
     LogCursor,
@@ -25,11 +24,12 @@ from zcp.ops.logs import (
     query_fingerprint,
     read_log_page,
 )
+from zcp.ops.targets import user_services
 from zcp.platform.builds import latest_build
 from zcp.platform.logs import LogQuery
 from zcp.tools.base import ToolDefinition, ToolOutput
 from zcp.tools.inputs import Hostname, find_service
-from zcp.tools.untrusted import fence
+from zcp.tools.untrusted import fence_records
 
 if TYPE_CHECKING:
     from zcp.app import App
@@ -38,7 +38,7 @@ if TYPE_CHECKING:
 NAME = "zerops_logs"
 DESCRIPTION = (
     "A service's runtime log, or a build's (source=\"build\": latest or buildId), newest page first. "
-    'Filters: severity (that level or worse), since ("30m", "2h", "7d", RFC 3339; default 1h), search. '
+    "Filters: severity (that level or worse), since (default 1h), search. "
     "hasMore: pass cursor for older lines."
 )
 MAX_PAGE = 200
@@ -71,7 +71,6 @@ class LogsResult(ToolOutput):
     has_more: bool = Field(alias="hasMore")
     cursor: str | None = None
     notes: list[str] | None = None
-    next_actions: list[str] | None = Field(default=None, alias="nextActions")
 
     def to_text(self) -> str:
         what = f"{self.service_hostname} ({self.source} log" + (
@@ -84,18 +83,15 @@ class LogsResult(ToolOutput):
                 f"{e.timestamp} {e.severity.upper():<7} {('[' + e.container + '] ') if e.container else ''}{e.message}"
                 for e in self.entries
             ]
-            text = f"{len(self.entries)} log line(s) of {what}, oldest first:\n" + fence("\n".join(lines))
+            text = f"{len(self.entries)} log line(s) of {what}, oldest first:\n" + fence_records(lines)
         for note in self.notes or []:
             text += f"Note: {note}\n"
-        if self.next_actions:
-            text += "Next: " + " | ".join(self.next_actions) + "\n"
         return text
 
 
-def _call(arguments: dict[str, Any]) -> str:
-    """A literal tool call with the given arguments (JSON-quoted strings, in the given order)."""
-    parts = [f"{key}={json.dumps(value)}" for key, value in arguments.items() if value is not None]
-    return " ".join([NAME, *parts])
+def _call(arguments: dict[str, Any]) -> ToolCall:
+    """A zerops_logs call with the given arguments (``None`` ones left out)."""
+    return ToolCall(tool=NAME, args={key: value for key, value in arguments.items() if value is not None})
 
 
 def _pick_build(
@@ -198,7 +194,7 @@ def logs_tool(app: App) -> ToolDefinition:
             )
         if search and not page.lines and not page.window_exhausted:
             notes.append(f"No line contains {search!r} (case-insensitive) in this window.")
-        next_actions = None
+        next_actions: list[ToolCall] = []
         if page.has_more and page.cursor:
             next_actions = [
                 _call(

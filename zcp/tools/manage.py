@@ -12,11 +12,12 @@ from typing import TYPE_CHECKING, Annotated
 from mcp.server.mcpserver import Context
 from pydantic import Field
 
-from zcp.ops.manage import ManageAction, check_storage, run_action
+from zcp.ops.manage import ManageAction, check_storage, next_actions, run_action
 from zcp.ops.targets import project_services
+from zcp.ops.waiting import seconds
 from zcp.tools.base import ToolDefinition, ToolOutput
 from zcp.tools.inputs import Hostname, find_service
-from zcp.tools.waiting import Outcome, ProcessOut, ProcessWaiter, WaitSeconds, outcome_of, poll_call
+from zcp.tools.waiting import Outcome, ProcessOut, ProcessWaiter, WaitSeconds, outcome_of, process_out
 
 if TYPE_CHECKING:
     from zcp.app import App
@@ -48,29 +49,11 @@ class ManageResult(ToolOutput):
     message: str
     process: ProcessOut
     warnings: list[str] | None = None
-    next_actions: list[str] = Field(default_factory=list, alias="nextActions")
 
     def to_text(self) -> str:
         lines = [self.message, self.process.render()]
         lines += [f"warning: {w}" for w in self.warnings or []]
-        if self.next_actions:
-            lines.append("next: " + " | ".join(self.next_actions))
         return "\n".join(lines) + "\n"
-
-
-def _next_actions(action: str, host: str, outcome: Outcome, process_id: str) -> list[str]:
-    if outcome == "running":
-        return [poll_call(process_id)]
-    if outcome == "failed":
-        return [
-            f'zerops_logs serviceHostname="{host}" severity="ERROR" since="10m"',
-            f'zerops_events serviceHostname="{host}"',
-        ]
-    if action == "stop":
-        return [f'zerops_manage action="start" serviceHostname="{host}"']
-    if action in ("start", "restart", "reload"):
-        return [f'zerops_verify serviceHostname="{host}"']
-    return [f'zerops_discover service="{host}"']
 
 
 def manage_tool(app: App) -> ToolDefinition:
@@ -101,7 +84,7 @@ def manage_tool(app: App) -> ToolDefinition:
         elif outcome == "failed":
             message = f"{target}: {action} ended {waited.status}."
         else:
-            message = f"{target}: {action} is still running after {waiter.budget:g}s."
+            message = f"{target}: {action} is still running after {seconds(waiter.elapsed)}."
         return ManageResult(
             action=action,
             service_hostname=service.name,
@@ -109,9 +92,9 @@ def manage_tool(app: App) -> ToolDefinition:
             storage_hostname=storage.name if storage else None,
             outcome=outcome,
             message=message,
-            process=waited.out(),
+            process=process_out(waited),
             warnings=[waited.problem] if waited.problem else None,
-            next_actions=_next_actions(action, service.name, outcome, waited.process.id),
+            next_actions=next_actions(action, service.name, outcome, waited.process.id),
         )
 
     return ToolDefinition(

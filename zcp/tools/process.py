@@ -19,8 +19,10 @@ from typing import TYPE_CHECKING, Annotated, Literal
 from mcp.server.mcpserver import Context
 from pydantic import BaseModel, ConfigDict, Field
 
+from zcp.calls import ToolCall
 from zcp.errors import InvalidParameter, ProcessAlreadyTerminal, ProcessNotFound
 from zcp.ops.actions import action_label
+from zcp.ops.waiting import seconds
 from zcp.platform import status as st
 from zcp.tools.base import ToolDefinition, ToolOutput
 from zcp.tools.untrusted import fence
@@ -71,7 +73,6 @@ class ProcessResult(ToolOutput):
     still_running: bool | None = Field(default=None, alias="stillRunning")
     duration: float | None = None
     message: str
-    next_actions: list[str] | None = Field(default=None, alias="nextActions")
 
     def to_text(self) -> str:
         p = self.process
@@ -81,8 +82,6 @@ class ProcessResult(ToolOutput):
         text += "\n"
         if p.fail_reason:
             text += "Failure reason reported by the platform:\n" + fence(p.fail_reason)
-        if self.next_actions:
-            text += "Next: " + " | ".join(self.next_actions) + "\n"
         return text
 
 
@@ -91,18 +90,18 @@ def _duration(process: Process) -> float | None:
     return round((end - start).total_seconds(), 1) if start and end else None
 
 
-def _next_actions(out: ProcessOut, still_running: bool) -> list[str]:
+def _next_actions(out: ProcessOut, still_running: bool) -> list[ToolCall]:
     if still_running or out.status in st.PROCESS_IN_PROGRESS:
         return [poll_call(out.process_id)]
     if out.status == st.FINISHED:
-        return ["zerops_discover"]
+        return [ToolCall.of("zerops_discover")]
     host = out.services[0] if out.services else None
     if host:
         return [
-            f'zerops_events serviceHostname="{host}"',
-            f'zerops_logs serviceHostname="{host}" severity="error"',
+            ToolCall.of("zerops_events", serviceHostname=host),
+            ToolCall.of("zerops_logs", serviceHostname=host, severity="error"),
         ]
-    return ["zerops_events"]
+    return [ToolCall.of("zerops_events")]
 
 
 def process_tool(app: App) -> ToolDefinition:
@@ -137,7 +136,7 @@ def process_tool(app: App) -> ToolDefinition:
             if not process.in_progress:
                 raise ProcessAlreadyTerminal(
                     f"process {processId} ({label}) is already {process.normalized_status}; nothing to cancel",
-                    suggestion=f"Read how it ended: {poll_call(processId)}.",
+                    suggestion=f"Read how it ended: {poll_call(processId).command}.",
                     details={"processId": processId, "status": process.normalized_status},
                 )
             cancelled = await app.require_platform().client.cancel_process(processId)
@@ -148,14 +147,14 @@ def process_tool(app: App) -> ToolDefinition:
                 label=label,
                 duration=_duration(cancelled),
                 message=f"Cancelled {label} ({processId}); steps it had not reached will not happen.",
-                next_actions=["zerops_discover", "zerops_events limit=5"],
+                next_actions=[ToolCall.of("zerops_discover"), ToolCall.of("zerops_events", limit=5)],
             )
         subject = f"{label} {', '.join(s.name for s in process.service_stacks if s.name)}".strip()
         waiter = ProcessWaiter(app, ctx, wait_seconds=waitSeconds, subject=subject)
         waited = await waiter.wait(process, label=subject)
         out = ProcessOut.of(waited.process)
         if waited.still_running:
-            message = f"{subject} is still {out.status} after {waiter.budget:g}s."
+            message = f"{subject} is still {out.status} after {seconds(waiter.elapsed)}."
         else:
             message = f"{subject}: {out.status}."
         if waited.problem:

@@ -1,10 +1,11 @@
 """``zerops_scale``: change a service's vertical (CPU, RAM, disk) and horizontal (containers) autoscaling.
 
-Every value is checked against the platform's ranges before the call; problems come back together
-as ``INVALID_SCALING`` listing what is allowed for that service. The published schema carries the
-default ranges, but they are checked here rather than by the schema layer so that an out-of-range
-value is a scaling error with the allowed ranges, not a generic parameter error. Vertical changes run
-as a platform process that the call waits for; horizontal-only changes apply at once.
+The published schema carries the default ranges as ``minimum``/``maximum``, and the tool layer
+enforces them like every published bound (``INVALID_PARAMETER`` naming the range). What depends on
+the service — a type's higher RAM or disk floor, container counts of a managed service, a minimum
+above the maximum it has now — is checked before the call too; those problems come back together as
+``INVALID_SCALING`` listing what is allowed for that service. Vertical changes run as a platform
+process that the call waits for; horizontal-only changes apply at once.
 """
 
 from __future__ import annotations
@@ -14,11 +15,19 @@ from typing import TYPE_CHECKING, Annotated, Any
 from mcp.server.mcpserver import Context
 from pydantic import Field
 
-from zcp.ops.scale import LIMITS, ScaleRequest, apply_scaling, check_request, current_values, raise_for
+from zcp.ops.scale import (
+    LIMITS,
+    ScaleRequest,
+    apply_scaling,
+    check_request,
+    current_values,
+    next_actions,
+    raise_for,
+)
 from zcp.ops.targets import project_services
 from zcp.tools.base import ToolDefinition, ToolOutput
 from zcp.tools.inputs import Hostname, find_service
-from zcp.tools.waiting import Outcome, ProcessOut, ProcessWaiter, WaitSeconds, outcome_of, poll_call
+from zcp.tools.waiting import Outcome, ProcessOut, ProcessWaiter, WaitSeconds, outcome_of, process_out
 
 if TYPE_CHECKING:
     from zcp.app import App
@@ -27,7 +36,7 @@ NAME = "zerops_scale"
 DESCRIPTION = (
     "Set a service's autoscaling limits, giving only what changes: CPU mode and cores (startCpu at container "
     "start), RAM and disk (GB per container; disk never shrinks), free RAM/CPU floors, container count "
-    "(runtimes). Out-of-range values get INVALID_SCALING with the allowed ranges."
+    "(runtimes). Values outside the service's ranges are refused with the allowed ranges."
 )
 
 
@@ -46,7 +55,6 @@ class ScaleResult(ToolOutput):
     scaling: dict[str, Any]
     process: ProcessOut | None = None
     warnings: list[str] | None = None
-    next_actions: list[str] = Field(default_factory=list, alias="nextActions")
 
     def to_text(self) -> str:
         lines = [self.message]
@@ -55,8 +63,6 @@ class ScaleResult(ToolOutput):
         if self.scaling:
             lines.append("scaling now: " + ", ".join(f"{k}={_fmt(v)}" for k, v in self.scaling.items()))
         lines += [f"warning: {w}" for w in self.warnings or []]
-        if self.next_actions:
-            lines.append("next: " + " | ".join(self.next_actions))
         return "\n".join(lines) + "\n"
 
 
@@ -112,36 +118,32 @@ def scale_tool(app: App) -> ToolDefinition:
         process = await apply_scaling(platform, service, request)
         host = service.name
         warnings = list(check.warnings)
-        process_out: ProcessOut | None = None
+        reported: ProcessOut | None = None
         outcome: Outcome = "done"
         if process is not None:
             waiter = ProcessWaiter(app, ctx, wait_seconds=waitSeconds, subject=f"scale {host}")
             waited = await waiter.wait(process, label=host)
             outcome = outcome_of([waited])
-            process_out = waited.out()
+            reported = process_out(waited)
             if waited.problem:
                 warnings.append(waited.problem)
         after = await platform.client.get_service(service.id)
         if outcome == "done":
             message = f"{host}: scaling updated" + (" (applied at once)." if process is None else ".")
-            next_actions = [f'zerops_verify serviceHostname="{host}"']
         elif outcome == "failed":
-            assert process_out is not None
-            message = f"{host}: the scaling change ended {process_out.status}."
-            next_actions = [f'zerops_events serviceHostname="{host}"']
+            assert reported is not None
+            message = f"{host}: the scaling change ended {reported.status}."
         else:
-            assert process_out is not None
             message = f"{host}: the scaling change is still running."
-            next_actions = [poll_call(process_out.process_id)]
         return ScaleResult(
             service_hostname=host,
             service_id=service.id,
             outcome=outcome,
             message=message,
             scaling=current_values(after.custom_autoscaling),
-            process=process_out,
+            process=reported,
             warnings=warnings or None,
-            next_actions=next_actions,
+            next_actions=next_actions(host, outcome, reported.process_id if reported else None),
         )
 
     return ToolDefinition(

@@ -5,27 +5,26 @@ Checks and aggregation are in :mod:`zcp.ops.health`; the HTTP probe goes through
 time. Deviations from the reference tool: single and all-services calls share one shape
 (``services`` has one entry for a single service); a runtime without a public subdomain gets a
 ``skip`` (with the enabling call as ``recovery``) instead of a failure, because a private service is
-not unhealthy; zcp's own service is left out of the all-services check; there is no work-session
-state yet. Log lines and page excerpts are fenced as untrusted data in the readable text.
+not unhealthy; zcp's own service is left out of the all-services check; an ``env_applied`` check
+shows variables changed after the service last booted (:mod:`zcp.ops.env_live`); every failed check
+carries a recovery call. Log lines and page excerpts are fenced as untrusted data in the readable text.
 """
 
 from __future__ import annotations
 
-import json
-from functools import partial
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from mcp.server.mcpserver import Context
 from pydantic import BaseModel, Field
 
-from zcp.ops.concurrency import gather
-from zcp.ops.discover import user_services
-from zcp.ops.health import Check, ServiceHealth, check_service, summary
+from zcp.calls import ToolCall
+from zcp.ops.health import Check, ServiceHealth, summary, verify_services
 from zcp.ops.probe import open_prober
+from zcp.ops.targets import user_services
 from zcp.ops.workflow.develop import record_health
 from zcp.tools.base import ToolDefinition, ToolOutput
 from zcp.tools.inputs import Hostname, find_service
-from zcp.tools.untrusted import fence
+from zcp.tools.untrusted import fence_records
 
 if TYPE_CHECKING:
     from zcp.app import App
@@ -41,11 +40,6 @@ CONCURRENCY = 5
 Health = Literal["healthy", "degraded", "unhealthy"]
 
 
-class RecoveryOut(BaseModel):
-    tool: str
-    args: dict[str, Any] | None = None
-
-
 class CheckOut(BaseModel):
     name: str
     status: Literal["pass", "fail", "skip", "info"]
@@ -53,7 +47,7 @@ class CheckOut(BaseModel):
     http_status: int | None = Field(default=None, alias="httpStatus")
     url: str | None = None
     evidence: list[str] | None = Field(default=None, description="untrusted")
-    recovery: RecoveryOut | None = None
+    recovery: ToolCall | None = None
 
 
 class ServiceHealthOut(BaseModel):
@@ -68,7 +62,6 @@ class VerifyResult(ToolOutput):
     summary: str
     services: list[ServiceHealthOut]
     notes: list[str] | None = None
-    next_actions: list[str] | None = Field(default=None, alias="nextActions")
     work_session_state: dict[str, Any] | None = Field(default=None, alias="workSessionState")
 
     def to_text(self) -> str:
@@ -83,25 +76,21 @@ class VerifyResult(ToolOutput):
                 if check.url:
                     line += f" [{check.url}]"
                 if check.recovery:
-                    line += f" → {call_text(check.recovery)}"
+                    line += f" → {check.recovery.command}"
                 lines.append(line)
                 evidence += [f"{service.hostname} {check.name}: {text}" for text in check.evidence or []]
         text = "\n".join(lines) + "\n"
         if evidence:
-            text += "\nEvidence:\n" + fence("\n".join(evidence))
+            text += "\nEvidence:\n" + fence_records(evidence)
         for note in self.notes or []:
             text += f"Note: {note}\n"
-        if self.next_actions:
-            text += "Next: " + " | ".join(self.next_actions) + "\n"
         text += session_line(self.work_session_state)
         return text
 
 
 def session_line(state: dict[str, Any] | None) -> str:
-    """One line on the develop session after a recorded attempt (empty when there is no state)."""
-    if not state:
-        return ""
-    if state["status"] == "none":
+    """One line on the develop session after a recorded attempt (empty when there is no session)."""
+    if not state or state["status"] == "none":
         return ""
     if state["status"] == "auto-closed":
         return f'Develop session closed ({state.get("closeReason")}): zerops_workflow action="status" shows what next.\n'
@@ -114,16 +103,7 @@ def session_line(state: dict[str, Any] | None) -> str:
     return text + ".\n"
 
 
-def call_text(recovery: RecoveryOut) -> str:
-    """A recovery as a literal tool call: ``zerops_manage action="start" serviceHostname="app"``."""
-    args = " ".join(f"{key}={json.dumps(value)}" for key, value in (recovery.args or {}).items())
-    return f"{recovery.tool} {args}".strip()
-
-
 def _check_out(check: Check) -> CheckOut:
-    recovery = None
-    if check.recovery is not None:
-        recovery = RecoveryOut(tool=check.recovery.tool, args=dict(check.recovery.args) or None)
     return CheckOut(
         name=check.name,
         status=check.status,
@@ -131,7 +111,7 @@ def _check_out(check: Check) -> CheckOut:
         httpStatus=check.http_status,
         url=check.url,
         evidence=list(check.evidence) or None,
-        recovery=recovery,
+        recovery=check.recovery,
     )
 
 
@@ -164,25 +144,20 @@ def verify_tool(app: App) -> ToolDefinition:
             if skipped:
                 notes.append(f"{skipped[0]} (zcp itself) is not checked.")
         now = app.clock.now()
-        results: list[ServiceHealth | None] = [None] * len(targets)
-        finished = 0
+
+        async def progress(health: ServiceHealth, finished: int, total: int) -> None:
+            if ctx is not None:
+                await ctx.report_progress(finished, total, f"{health.hostname}: {health.status}")
+
         async with open_prober(app.settings.probe_timeout, app.clock) as prober:
-
-            async def check(index: int) -> None:
-                nonlocal finished
-                health = await check_service(client, project, targets[index], prober=prober, now=now)
-                results[index] = health
-                finished += 1
-                if ctx is not None:
-                    await ctx.report_progress(finished, len(targets), f"{health.hostname}: {health.status}")
-
-            await gather(*[partial(check, i) for i in range(len(targets))], limit=CONCURRENCY)
-        done = [r for r in results if r is not None]
+            done = await verify_services(
+                client, project, targets, prober=prober, now=now, concurrency=CONCURRENCY, on_checked=progress
+            )
         overall = summary(done)
         next_actions = [
-            call_text(check.recovery)
-            for service in (_service_out(r) for r in done)
-            for check in service.checks
+            check.recovery
+            for health in done
+            for check in health.checks
             if check.status == "fail" and check.recovery is not None
         ]
         if not targets:
@@ -193,7 +168,7 @@ def verify_tool(app: App) -> ToolDefinition:
             summary=overall["summary"],
             services=[_service_out(r) for r in done],
             notes=notes or None,
-            next_actions=list(dict.fromkeys(next_actions))[:3] or None,
+            next_actions=list({call.command: call for call in next_actions}.values())[:3],
             work_session_state=session_state.wire(),
         )
 

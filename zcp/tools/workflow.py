@@ -11,13 +11,15 @@ import json
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from mcp.server.mcpserver import Context
-from pydantic import BaseModel, Field
+from pydantic import Field, SerializeAsAny, WithJsonSchema
 
+from zcp.calls import ToolCall
 from zcp.hostnames import check_hostname
 from zcp.ops.workflow.dispatch import WorkflowRequest, handle
 from zcp.tools.base import ToolDefinition, ToolOutput
 from zcp.tools.inputs import FlexBool, Hostname
 from zcp.tools.waiting import ProcessWaiter
+from zcp.workflow.actions import NextAction
 from zcp.workflow.bootstrap_plan import PlanTargetIn
 
 if TYPE_CHECKING:
@@ -51,11 +53,19 @@ Action = Literal[
 ]
 
 
-class CallOut(BaseModel):
-    label: str
-    tool: str
-    args: dict[str, Any] = Field(default_factory=dict)
-    rationale: str | None = None
+#: The published shape of the workflow's next actions: calls with a label and the reason for them.
+NEXT_ACTIONS_SCHEMA: dict[str, Any] = {
+    "items": {
+        "properties": {
+            "label": {"type": "string"},
+            "tool": {"type": "string"},
+            "args": {"type": "object"},
+            "rationale": {"type": "string"},
+        },
+        "type": "object",
+    },
+    "type": "array",
+}
 
 
 class WorkflowResult(ToolOutput):
@@ -69,7 +79,12 @@ class WorkflowResult(ToolOutput):
     data: dict[str, Any] | None = None
     guidance: str | None = Field(default=None, description="status block or walkthrough (markdown)")
     atoms: list[str] | None = Field(default=None, description="guidance atoms shown")
-    next_actions: list[CallOut] = Field(default_factory=list, alias="nextActions")
+    next_actions: Annotated[list[SerializeAsAny[ToolCall]], WithJsonSchema(NEXT_ACTIONS_SCHEMA)] = Field(
+        default_factory=list, alias="nextActions"
+    )
+
+    def render(self) -> str:
+        return self.to_text()  # the next actions are part of the text already, with labels
 
     def to_text(self) -> str:
         parts = [self.message]
@@ -78,7 +93,10 @@ class WorkflowResult(ToolOutput):
         if self.guidance:
             parts.append(self.guidance.rstrip("\n"))
         if self.next_actions and (self.guidance is None or "\nNext:" not in self.guidance):
-            lines = ["Next:"] + [f"  - {a.label} — {_command(a)}" for a in self.next_actions]
+            lines = ["Next:"] + [
+                f"  - {a.label} — {a.command}" if isinstance(a, NextAction) else f"  - {a.command}"
+                for a in self.next_actions
+            ]
             parts.append("\n".join(lines))
         return "\n\n".join(parts) + "\n"
 
@@ -105,9 +123,7 @@ def render_data(data: dict[str, Any]) -> list[str]:
                 line += f": {check['detail']}"
             if check.get("recovery"):
                 recovery = check["recovery"]
-                line += (
-                    f" → {_command(CallOut(label='', tool=recovery['tool'], args=recovery.get('args', {})))}"
-                )
+                line += f" → {ToolCall(tool=recovery['tool'], args=recovery.get('args', {})).command}"
             lines.append(line)
         parts.append("\n".join(lines))
     env_vars = rest.pop("discoveredEnvVars", None)
@@ -125,12 +141,6 @@ def render_data(data: dict[str, Any]) -> list[str]:
     if rest:
         parts.append("```json\n" + json.dumps(rest, indent=2, ensure_ascii=False) + "\n```")
     return parts
-
-
-def _command(call: CallOut) -> str:
-    from zcp.calls import ToolCall
-
-    return ToolCall(tool=call.tool, args=call.args).command
 
 
 def workflow_tool(app: App) -> ToolDefinition:
@@ -206,10 +216,7 @@ def workflow_tool(app: App) -> ToolDefinition:
             data=answer.data or None,
             guidance=guidance,
             atoms=list(report.atom_ids) if report else None,
-            next_actions=[
-                CallOut(label=a.label, tool=a.tool, args=dict(a.args), rationale=a.rationale or None)
-                for a in answer.next_actions
-            ],
+            next_actions=list(answer.next_actions),
         )
 
     return ToolDefinition(

@@ -1,0 +1,142 @@
+"""Is a service running with its current variables? An env change is live only after a (re)start.
+
+A service reads its environment when its containers start. ``zerops_env set`` restarts what the change
+affects, but a call that was killed (or answered before its restart ran), ``skipRestart=true``, or a
+change made in the GUI leaves the new value stored and the old one running — and nothing else in the
+project says so. This module tells, from what the API already records:
+
+* **when the environment last changed** for a service: the newest ``lastUpdate`` of its own user
+  variables (platform-generated ones, such as ``zeropsSubdomain``, are left out), of the project's
+  variables (every service inherits those), and of the env-change processes that touched it
+  (``stack.userDataFile``; ``project.envCreate``/``project.envDelete`` for project variables, whose
+  real action names are not documented — both signals are used, so a delete, which leaves no
+  variable behind, still counts when its process is recorded);
+* **when its containers last booted**: the newest *start* of a finished ``stack.start``,
+  ``stack.restart``, ``stack.import`` (creation) or ``stack.build`` (a deploy) on it — a reload does
+  not re-read the environment;
+* the change is **pending** when it is newer than that boot. A boot that began before the change and
+  ended after it does not count: it may have read the old value. When no boot is among the recent
+  processes at all, the change is pending only if it is itself newer than the oldest process seen
+  (then the boot must be older still); otherwise nothing is claimed.
+
+:func:`pending_env_change` is pure; :func:`read_pending_env` reads what it needs for several
+services (one process search, the project's variables, each service's variables). ``zerops_verify``
+reports a pending change as a failed ``env_applied`` check with the restart as its recovery; the
+workflow status can use the same function.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from functools import partial
+from typing import TYPE_CHECKING, Final
+
+from zcp.ops.concurrency import gather
+from zcp.ops.env import GENERATED_TYPES
+from zcp.platform import status as st
+
+if TYPE_CHECKING:
+    from zcp.platform.client import ZeropsClient
+    from zcp.platform.models import Process, ProjectEnv, ServiceEnv, ServiceStack
+
+#: Processes that change a service's variables, and the project's.
+SERVICE_ENV_ACTIONS: Final = frozenset({"stack.userDataFile"})
+PROJECT_ENV_ACTIONS: Final = frozenset({"project.envCreate", "project.envDelete"})
+#: Processes that boot a service's containers (so they read the environment anew).
+BOOT_ACTIONS: Final = frozenset({"stack.start", "stack.restart", "stack.import", "stack.build"})
+PROCESS_WINDOW: Final = 100
+
+
+@dataclass(frozen=True)
+class PendingEnv:
+    """An env change a service has not booted with yet."""
+
+    changed_at: datetime
+    booted_at: datetime | None
+    keys: tuple[str, ...]  # variables that changed after the boot (empty when only a process shows it)
+    project: bool  # a project variable is among the changes
+
+
+def _when(text: str | None) -> datetime | None:
+    return st.parse_timestamp(text) if text else None
+
+
+def _touches(process: Process, service_id: str) -> bool:
+    return service_id == process.service_stack_id or any(s.id == service_id for s in process.service_stacks)
+
+
+def pending_env_change(
+    service: ServiceStack,
+    service_vars: Sequence[ServiceEnv],
+    project_vars: Sequence[ProjectEnv],
+    processes: Sequence[Process],
+) -> PendingEnv | None:
+    """The change ``service`` still runs without, or ``None`` (see the module docstring). Pure."""
+    changes: list[tuple[datetime, str | None, bool]] = []  # (when, key or None, from the project)
+    for variable in service_vars:
+        when = _when(variable.last_update)
+        if when is not None and variable.type.upper() not in GENERATED_TYPES:
+            changes.append((when, variable.key, False))
+    for project_var in project_vars:
+        when = _when(project_var.last_update)
+        if when is not None and project_var.type.upper() not in GENERATED_TYPES:
+            changes.append((when, project_var.key, True))
+    booted: datetime | None = None
+    oldest: datetime | None = None
+    for process in processes:
+        created = _when(process.created)
+        if created is not None and (oldest is None or created < oldest):
+            oldest = created
+        finished = _when(process.finished) or _when(process.last_update)
+        if process.action_name in PROJECT_ENV_ACTIONS and finished is not None:
+            changes.append((finished, None, True))
+        if not _touches(process, service.id):
+            continue
+        if process.action_name in SERVICE_ENV_ACTIONS and finished is not None:
+            changes.append((finished, None, False))
+        elif process.action_name in BOOT_ACTIONS and process.normalized_status == st.FINISHED:
+            began = _when(process.started) or created
+            if began is not None and (booted is None or began > booted):
+                booted = began
+    if not changes:
+        return None
+    limit = booted if booted is not None else oldest
+    if limit is None:
+        return None
+    late = [change for change in changes if change[0] > limit]
+    if not late:
+        return None
+    return PendingEnv(
+        changed_at=max(when for when, _, _ in late),
+        booted_at=booted,
+        keys=tuple(sorted({key for _, key, _ in late if key})),
+        project=any(project for _, _, project in late),
+    )
+
+
+async def read_pending_env(
+    client: ZeropsClient, project_id: str, services: Sequence[ServiceStack]
+) -> dict[str, PendingEnv]:
+    """Pending env changes of ``services`` by hostname (the reads run concurrently)."""
+    processes: list[Process] = []
+    project_vars: list[ProjectEnv] = []
+    service_vars: dict[str, list[ServiceEnv]] = {}
+
+    async def read_processes() -> None:
+        processes.extend(await client.search_processes(project_id, PROCESS_WINDOW))
+
+    async def read_project() -> None:
+        project_vars.extend(await client.get_project_env(project_id))
+
+    async def read_service(service: ServiceStack) -> None:
+        service_vars[service.id] = await client.get_service_env(service.id)
+
+    await gather(read_processes, read_project, *(partial(read_service, s) for s in services), limit=8)
+    found: dict[str, PendingEnv] = {}
+    for service in services:
+        pending = pending_env_change(service, service_vars.get(service.id, []), project_vars, processes)
+        if pending is not None:
+            found[service.name] = pending
+    return found
