@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from zcp.knowledge.documents import Kind
-from zcp.knowledge.search import build_query, filters_from, query_words
+from zcp.knowledge.search import filters_from, plan_query, query_words
 from zcp.knowledge.store import KnowledgeStore
 
 
@@ -84,9 +84,8 @@ def test_query_words_keep_type_names_and_drop_punctuation() -> None:
     assert query_words("nodejs@22, zerops.yaml? (0.0.0.0)") == ["nodejs@22", "zerops.yaml", "0.0.0.0"]
 
 
-def test_build_query_expands_each_word_once(fixture_store: KnowledgeStore) -> None:
-    _, variants = build_query("postgres postgres", fixture_store.index.index.schema)
-    assert variants == ("postgres", "postgresql")
+def test_a_repeated_word_is_expanded_once() -> None:
+    assert plan_query("postgres postgres").variants == ("postgres", "postgresql")
 
 
 def test_limit_caps_the_number_of_documents(fixture_store: KnowledgeStore) -> None:
