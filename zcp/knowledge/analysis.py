@@ -48,19 +48,29 @@ def _is_compound(word: str) -> bool:
     return "_" in word.strip("_") or (word[:1].islower() and not word.islower())
 
 
+def _parts(word: str) -> list[str]:
+    """The pieces of a dotted name (``Node.js``) or an identifier, lowercased."""
+    parts: list[str] = []
+    for piece in word.split("."):
+        if _is_compound(piece):
+            parts.extend(p.lower() for p in _PARTS.findall(piece))
+        else:
+            parts.append(piece.lower())
+    return parts
+
+
 def analyze(text: str) -> list[str]:
     """Every indexed word of ``text``, in order: lowercased, stop words dropped, stemmed.
 
-    A compound identifier contributes its whole form first, then each of its parts.
+    A dotted name or a compound identifier contributes its whole form first, then its parts.
     """
     out: list[str] = []
     for word in _WORD.findall(text):
         lower = word.lower()
         if len(lower) >= _MIN_SIZE and lower not in STOPWORDS:
             out.append(stem(lower))
-        if _is_compound(word):
-            for part in _PARTS.findall(word):
-                part = part.lower()
+        if "." in word or _is_compound(word):
+            for part in _parts(word):
                 if len(part) >= _MIN_SIZE and part not in STOPWORDS and part != lower:
                     out.append(stem(part))
     return out

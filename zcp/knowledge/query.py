@@ -5,8 +5,8 @@ words removed, and each word expanded through the Zerops alias table (:mod:`~.al
 spelling becomes a tuple of index stems (a phrase such as "object storage" is two stems that must
 occur together). The word as typed weighs most; aliases a little less, the later ones less again,
 so "redis" ranks Valkey (the first alias) above KeyDB. A word that names a runtime or managed
-service (``node``, ``django`` → python, ``postgres``) marks that stack as *named*, which is how
-search picks the right page among per-runtime copies.
+service (``node``, ``django`` → python, ``postgres``; by itself or by its first alias) marks that
+stack as *named*, which is how search picks the right page among per-runtime copies.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from zcp.knowledge.analysis import analyze
 _WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9+#@._/-]*")
 #: Weight of the first alias relative to the typed word; each further alias weighs this much less.
 ALIAS_WEIGHT = 0.85
-ALIAS_DECAY = 0.9
+ALIAS_DECAY = 0.7
 
 #: Question words that carry no meaning for search (on top of the analyzer's stop words).
 QUERY_STOPWORDS = frozenset(
@@ -76,7 +76,9 @@ class QueryPlan:
 
 
 def _named_stacks(word: str, spellings: tuple[str, ...], known: Collection[str]) -> set[str]:
-    candidates = {word.split("@", 1)[0], *spellings}
+    # The word itself (``nodejs@22`` names nodejs) or its first alias (``postgres`` → postgresql,
+    # ``redis`` → valkey). Later aliases are looser relatives (redis → keydb) and name nothing.
+    candidates = {word.split("@", 1)[0], *spellings[:2]}
     return {c for c in candidates if c in known}
 
 

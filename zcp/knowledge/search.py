@@ -64,12 +64,13 @@ DEFAULT_KINDS = (Kind.THEME, Kind.BASE, Kind.RECIPE, Kind.GUIDE, Kind.DECISION)
 #: An entry's score is multiplied by (share of query words it contains) ** this.
 COVERAGE_EXPONENT = 1.5
 #: A page of a stack the query names.
-NAMED_STACK_BOOST = 1.4
+NAMED_STACK_BOOST = 1.2
 #: A page of another stack, when the query names one.
 OTHER_STACK_FACTOR = 0.35
 #: The member kept of a family of per-stack copies, when the query names no stack.
 UNNAMED_FAMILY_FACTOR = 0.6
 
+_WORD_CACHE_SIZE = 2048
 _VOCAB_WORD = re.compile(r"[A-Za-z][A-Za-z0-9]{3,30}")
 
 
@@ -144,13 +145,13 @@ class _Entries:
         count = reader.doc_count_all()
         doc_column = reader.column_reader("doc_uri")
         entry_column = reader.column_reader("entry")
-        deleted = reader.all_deleted() if reader.has_deletions() else ()
+        deletions = reader.has_deletions()  # an incremental update leaves deleted entries behind
         doc_ids: dict[str, int] = {}
         self.doc_of: list[int] = []
         self.is_section: list[bool] = []
         for n in range(count):
             uri = doc_column[n]
-            if n in deleted:
+            if deletions and reader.is_deleted(n):
                 uri = ""
             self.doc_of.append(doc_ids.setdefault(uri, len(doc_ids)))
             self.is_section.append(entry_column[n] == "section")
@@ -177,6 +178,7 @@ class Searcher:
         # (Whoosh searchers are not thread-safe, and a query takes a millisecond or two).
         self._searcher = index.index.searcher(weighting=new_weighting())
         self._scores = StemScores(self._searcher)
+        self._word_cache: dict[str, dict[int, float]] = {}
         self._entries = _Entries(self._searcher.reader())
         self._vocabulary_cache: tuple[frozenset[str], list[str]] | None = None
 
@@ -214,7 +216,10 @@ class Searcher:
     # --- scoring ---------------------------------------------------------------------------
 
     def _word_scores(self, word: QueryWord) -> dict[int, float]:
-        """Each entry's score for one word: its best-scoring spelling."""
+        """Each entry's score for one word: its best-scoring spelling (cached per word)."""
+        cached = self._word_cache.get(word.word)
+        if cached is not None:
+            return cached
         best: dict[int, float] | None = None
         for variant in word.variants:
             scores = self._variant_scores(variant.stems)
@@ -229,7 +234,11 @@ class Searcher:
             for entry, score in scores.items():
                 if score > best.get(entry, 0.0):
                     best[entry] = score
-        return best or {}
+        result = best or {}
+        if len(self._word_cache) >= _WORD_CACHE_SIZE:
+            self._word_cache.pop(next(iter(self._word_cache)))
+        self._word_cache[word.word] = result
+        return result
 
     def _variant_scores(self, stems: tuple[str, ...]) -> dict[int, float]:
         tables = [self._scores(s) for s in stems]
@@ -293,13 +302,16 @@ class Searcher:
             return None
         key = repr(query)
         cached = self._filter_cache.get(key)
-        if cached is None and not filters.axes and not filters.stacks:
-            # Kinds alone (the default filter) come from the URIs; no index query needed.
-            kinds = frozenset(filters.kinds or DEFAULT_KINDS)
-            entries = self._entries
-            cached = frozenset(n for n, doc in enumerate(entries.doc_of) if entries.doc_kind[doc] in kinds)
         if cached is None:
-            cached = frozenset(self._searcher.docs_for_query(query))
+            if not filters.axes and not filters.stacks:
+                # Kinds alone (the default filter) come from the URIs; no index query needed.
+                kinds = frozenset(filters.kinds or DEFAULT_KINDS)
+                entries = self._entries
+                cached = frozenset(
+                    n for n, doc in enumerate(entries.doc_of) if entries.doc_kind[doc] in kinds
+                )
+            else:
+                cached = frozenset(self._searcher.docs_for_query(query))
             if len(self._filter_cache) > 256:
                 self._filter_cache.clear()
             self._filter_cache[key] = cached

@@ -76,7 +76,7 @@ def _matches(text: str, stems: frozenset[str]) -> list[tuple[int, int, str]]:
         stemmed = stem(lower)
         if stemmed in stems:
             found.append((start, end, stemmed))
-        elif lower != word or "_" in word:  # a compound identifier matches through its parts
+        elif lower != word or "_" in word or "." in word:  # a compound matches through its parts
             part = next((t for t in analyze(word) if t in stems), None)
             if part is not None:
                 found.append((start, end, part))
