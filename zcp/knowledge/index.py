@@ -45,6 +45,7 @@ from zcp.errors import IndexUnavailable
 from zcp.knowledge.analysis import StemmedText
 from zcp.knowledge.paths import KnowledgePaths
 from zcp.knowledge.refs import Kind, Provenance, Upstream
+from zcp.schema.managed_types import technology
 
 if TYPE_CHECKING:
     from zcp.knowledge.corpus import Corpus
@@ -108,7 +109,7 @@ def _doc_stacks(doc: Document) -> set[str]:
 
     meta = doc.meta
     if isinstance(meta, RecipeMeta):
-        return {meta.runtime_base, *(s.split("@", 1)[0] for s in meta.services)}
+        return {meta.runtime_base, *(technology(s) for s in meta.services)}
     if isinstance(meta, BaseMeta):
         return set(meta.stacks) | {doc.name}
     return set()
