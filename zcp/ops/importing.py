@@ -46,7 +46,7 @@ def read_source(content: str | None, file_path: str | None, base: Path) -> str:
     if (content is None) == (file_path is None):
         raise InvalidUsage(
             "give the import YAML either inline (content) or as a file (filePath), exactly one of them",
-            suggestion='e.g. zerops_import content="services:\\n  - hostname: db\\n    type: postgresql@16\\n    mode: NON_HA".',
+            suggestion='e.g. zerops_import content="services:\\n  - hostname: db\\n    type: postgresql:single@16".',
         )
     if content is not None:
         text = content
