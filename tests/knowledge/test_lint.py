@@ -14,7 +14,9 @@ def _lint(corpus_dir: Path, companion: str) -> list[str]:
 
 
 def test_a_recipe_with_the_current_managed_type_form_passes(corpus_dir: Path) -> None:
-    problems = _lint(corpus_dir, "services:\n  - hostname: db\n    type: postgresql:single@16\n    priority: 10\n")
+    problems = _lint(
+        corpus_dir, "services:\n  - hostname: db\n    type: postgresql:single@16\n    priority: 10\n"
+    )
     assert not [p for p in problems if "nodejs.import.yml" in p]
 
 
@@ -24,5 +26,7 @@ def test_a_recipe_with_the_legacy_type_and_mode_is_a_lint_problem(corpus_dir: Pa
 
 
 def test_a_recipe_whose_import_yaml_breaks_the_schema_names_the_line(corpus_dir: Path) -> None:
-    problems = _lint(corpus_dir, "services:\n  - hostname: db\n    type: postgresql:single@16\n    profile: turbo\n")
+    problems = _lint(
+        corpus_dir, "services:\n  - hostname: db\n    type: postgresql:single@16\n    profile: turbo\n"
+    )
     assert any(p.startswith("recipes/nodejs.import.yml:4:") and "services[0].profile" in p for p in problems)
