@@ -86,8 +86,11 @@ class RecipeMeta(CommonMeta):
     runtime: Annotated[str, StringConstraints(pattern=r"^[a-z0-9-]+@[a-z0-9.]+$")]
     languages: list[Slug] = Field(default_factory=list)
     frameworks: list[Slug] = Field(default_factory=list)
-    services: list[Annotated[str, StringConstraints(pattern=r"^[a-z0-9-]+(:(single|ha))?@[a-z0-9.]+$")]] = Field(
-        default_factory=list, description="managed services the import YAML creates (postgresql:single@17)"
+    services: list[Annotated[str, StringConstraints(pattern=r"^[a-z0-9-]+(:(single|ha))?@[a-z0-9.]+$")]] = (
+        Field(
+            default_factory=list,
+            description="managed services the import YAML creates (postgresql:single@17)",
+        )
     )
 
     @property
