@@ -64,7 +64,7 @@ def run(report: Report) -> None:
     _synthetic_latency_and_build(report, own)
     if pulled:
         _synced_latency_and_build(report, corpus)
-        _mcp_latency(report)
+    _mcp_latency(report, corpus)
     _startup(report)
 
 
@@ -316,10 +316,10 @@ async def _side_by_side(
     return ping, search
 
 
-def _mcp_latency(report: Report) -> None:
+def _mcp_latency(report: Report, corpus: Corpus) -> None:
     import anyio
 
-    corpus = load_corpus(REPO / "corpus", REPO / "sync" / "manifest.json")
+    report.note(f"over MCP: `zcp serve` on the checkout's corpus ({len(corpus)} documents)")
     with tempfile.TemporaryDirectory() as tmp:
         index_dir = Path(tmp) / "index"
         paths = KnowledgePaths(REPO / "corpus", REPO / "sync" / "manifest.json", index_dir, False)
