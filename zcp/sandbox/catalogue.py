@@ -117,7 +117,12 @@ _SPECS: Final = (
     _Spec("Java", "USER", ("java@17", "java@21")),
     _Spec(".NET", "USER", ("dotnet@8", "dotnet@9", "dotnet@10")),
     _Spec("Ruby", "USER", ("ruby@3.3", "ruby@3.4")),
-    _Spec("Rust", "USER", ("rust@1", "rust@stable")),
+    _Spec(
+        "Rust",
+        "USER",
+        ("rust@1.86", "rust@1.80", "rust@1.78", "rust@nightly"),
+        aliases={"rust@1.86": ("rust@1", "rust@stable")},
+    ),
     _Spec("Elixir", "USER", ("elixir@1.16",)),
     _Spec("Gleam", "USER", ("gleam@1.5",)),
     _Spec(
