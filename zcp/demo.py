@@ -50,10 +50,33 @@ def _text(result: Any) -> str:
     return "\n".join(block.text for block in result.content if getattr(block, "type", "") == "text")
 
 
+def _styled(piece: str, bold: bool, tty: bool) -> tuple[str, bool]:
+    """Markdown ``**bold**`` as terminal bold (plain text when not a terminal); returns the state."""
+    parts = piece.split("**")
+    out = ["\033[1m" if tty and bold else ""]
+    for n, part in enumerate(parts):
+        if n:
+            bold = not bold
+            out.append(("\033[1m" if bold else "\033[0m") if tty else "")
+        out.append(part)
+    if tty and bold:
+        out.append("\033[0m")
+    return "".join(out), bold
+
+
 def _show(result: Any, max_lines: int = 24) -> None:
     lines = _text(result).splitlines()
+    tty = sys.stdout.isatty()
     for line in lines[:max_lines]:
-        print(textwrap.shorten(line, _WIDTH, placeholder=" …") if len(line) > _WIDTH else line)
+        # Wrap long lines (keeping their indent) rather than cutting them off.
+        indent = line[: len(line) - len(line.lstrip())]
+        pieces = textwrap.wrap(
+            line, _WIDTH, subsequent_indent=indent + "  ", break_long_words=False, break_on_hyphens=False
+        )
+        bold = False
+        for piece in pieces or [""]:
+            text, bold = _styled(piece, bold, tty)
+            print(text)
     if len(lines) > max_lines:
         print(f"… ({len(lines) - max_lines} more lines)")
     if result.is_error:

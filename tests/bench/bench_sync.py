@@ -191,10 +191,53 @@ def run(report: Report) -> None:
         report.figure("re-pull with no change, sync only", seconds, "s")
         report.require(not idle.changed, "an unchanged source changes nothing")
 
+        _github_archive_pull(report, root, docs)
+
         start = time.perf_counter()
         failures = _round_trip_failures(docs)
         report.figure("pull -> push round trip of every page", time.perf_counter() - start, "s")
         report.require(not failures, f"pages whose MDX does not come back byte for byte: {failures[:5]}")
+
+
+def _github_archive_pull(report: Report, root: Path, docs: Path) -> None:
+    """The same tree from a (fake) GitHub: API requests and time of a first pull and a re-pull."""
+    from tests.plugins.github import quiet_github, running_fake_github
+    from zcp.sync.corpus_swap import atomic_write_text
+    from zcp.sync.github_archive import ListingCache
+    from zcp.sync.github_source import GitHubAccess, GitHubSource, Strategy
+
+    files = {p.relative_to(docs).as_posix(): p.read_bytes() for p in sorted(docs.rglob("*")) if p.is_file()}
+    config = quiet_github(load_sync_config(REPO / "sync" / "config.yaml"))
+    with running_fake_github() as fake:
+        fake.repo("zeropsio/docs", files)
+        paths = _workspace(root / "github")
+        access = GitHubAccess(fake.api_url, None, config.github)
+        cache = ListingCache(root / "github-cache", atomic_write_text)
+
+        def timed() -> tuple[float, int]:
+            source = GitHubSource(
+                "zeropsio/docs", "main", access, strategy=Strategy.ARCHIVE, listing_cache=cache
+            )
+            fake.requests.clear()
+            start = time.perf_counter()
+            pull_docs(
+                config=config,
+                source=source,
+                paths=paths,
+                options=PullOptions(),
+                clock=lambda: datetime(2026, 1, 1, tzinfo=UTC),
+            )
+            source.close()
+            return time.perf_counter() - start, sum(1 for _, p in fake.requests if p.startswith("/api/"))
+
+        seconds, requests = timed()
+        report.figure("GitHub first pull all: API requests (anonymous limit 60/h)", requests, "", target=5)
+        report.figure("GitHub first pull all, sync only (loopback)", seconds, "s")
+        seconds, requests = timed()
+        report.figure(
+            "GitHub re-pull, unchanged ref: API requests (304, not counted)", requests, "", target=1
+        )
+        report.figure("GitHub re-pull, unchanged ref, sync only", seconds, "s")
 
 
 def _round_trip_failures(docs: Path) -> list[str]:

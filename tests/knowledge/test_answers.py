@@ -74,6 +74,12 @@ def test_briefing_combines_runtime_recipe_service_cards_and_wiring(fixture_store
     assert 'recipe="nextjs"' in md  # related framework recipe on the same runtime
 
 
+def test_briefing_reads_a_managed_type_with_its_deployment_variant(fixture_store: KnowledgeStore) -> None:
+    briefing = fixture_store.briefing("nodejs@22", ["postgresql:ha@16"])
+    assert "zerops://themes/services#postgresql" in briefing.sources
+    assert briefing.unknown == ()
+
+
 def test_briefing_promotes_a_runtime_given_among_services(fixture_store: KnowledgeStore) -> None:
     briefing = fixture_store.briefing(None, ["postgresql@16", "nodejs@22"])
     assert briefing.runtime == "nodejs@22" and briefing.services == ("postgresql@16",)

@@ -112,3 +112,19 @@ def test_heading_text_drops_inline_markup_but_keeps_literal_characters() -> None
     body = "## Use **bold**, _it_, `code` and [a link](https://x) for *.zerops.app and run_ports\n\nx\n"
     (section,) = split_sections(body, 1)
     assert section.heading == "Use bold, it, code and a link for *.zerops.app and run_ports"
+
+
+def test_frontmatter_goes_through_python_frontmatter_on_the_libyaml_loader() -> None:
+    import frontmatter
+    import yaml
+
+    from zcp.knowledge.parsing import FRONTMATTER
+
+    text = "---\ntitle: T\ndescription: D\n---\n\n  body kept as is  \n"
+    assert frontmatter.detect_format(text, [FRONTMATTER]) is FRONTMATTER
+    assert FRONTMATTER.load("a: 1") == {"a": 1}
+    assert FRONTMATTER.split(text) == ("title: T\ndescription: D\n", "\n  body kept as is  \n")
+    if hasattr(yaml, "CSafeLoader"):
+        from zcp.knowledge import parsing
+
+        assert parsing._SafeLoader.__name__ == "CSafeLoader"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from zcp.knowledge.documents import Kind
-from zcp.knowledge.search import build_query, filters_from, query_words
+from zcp.knowledge.search import filters_from, plan_query, query_words
 from zcp.knowledge.store import KnowledgeStore
 
 
@@ -84,10 +84,28 @@ def test_query_words_keep_type_names_and_drop_punctuation() -> None:
     assert query_words("nodejs@22, zerops.yaml? (0.0.0.0)") == ["nodejs@22", "zerops.yaml", "0.0.0.0"]
 
 
-def test_build_query_expands_each_word_once(fixture_store: KnowledgeStore) -> None:
-    _, variants = build_query("postgres postgres", fixture_store.index.index.schema)
-    assert variants == ("postgres", "postgresql")
+def test_a_repeated_word_is_expanded_once() -> None:
+    assert plan_query("postgres postgres").variants == ("postgres", "postgresql")
 
 
 def test_limit_caps_the_number_of_documents(fixture_store: KnowledgeStore) -> None:
     assert len(fixture_store.search("port", limit=1).hits) == 1
+
+
+def test_a_hit_on_a_pulled_page_carries_its_upstream_provenance() -> None:
+    from zcp.knowledge.corpus import corpus_from_documents
+    from zcp.knowledge.documents import Provenance, Upstream
+    from zcp.knowledge.parsing import parse_document
+
+    upstream = Upstream("zeropsio/docs", "apps/docs/content/guides/vpn.mdx", "abc123", "2026-01-01T00:00:00Z")
+    doc = parse_document(
+        "guides/vpn.md",
+        Kind.GUIDE,
+        "vpn",
+        '---\ntitle: "VPN"\ndescription: "The VPN."\n---\n# VPN\n\n## Start\n\nRun zcli vpn up.\n',
+        provenance=Provenance(path="guides/vpn.md", upstream=upstream),
+    )
+    store = KnowledgeStore.in_memory(corpus_from_documents([doc]))
+    hit = store.search("vpn up").hits[0]
+    assert hit.provenance == Provenance(path="guides/vpn.md", upstream=upstream)
+    store.close()

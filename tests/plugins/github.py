@@ -1,10 +1,14 @@
 """A fake GitHub REST API on loopback, for the docs sync tests.
 
 It implements the endpoints PyGithub calls for a pull (repository, commit by ref, recursive tree,
-blobs, contents) and a push (git commits, trees, blobs, refs, pull requests), keeps the objects in
-memory with real git blob shas, and records every request. Faults are injected per route: an HTTP
-status with GitHub's error body (401, 403, 404, 422, 429, the rate-limit 403), or a dropped
-connection after N matching requests ("the network went away half-way through a pull").
+blobs, contents) and a push (git commits, trees, blobs, refs, pull requests), plus the archive
+endpoint (``/tarball/{ref}`` redirecting to a codeload-style URL that serves a real ``.tar.gz``)
+and ETags with ``If-None-Match`` → ``304`` on commits. It keeps the objects in memory with real
+git blob shas and records every request. Faults are injected per route: an HTTP status with
+GitHub's error body (401, 403, 404, 422, 429, the rate-limit 403), or a dropped connection after
+N matching requests ("the network went away half-way through a pull"). ``quota`` models the
+primary rate limit: every API request but a ``304`` spends one, and an empty quota answers 403
+with the ``X-RateLimit-*`` headers, as GitHub does for anonymous clients after 60 an hour.
 
 The handler disables Nagle's algorithm (headers and body are separate writes; with delayed ACKs
 every keep-alive request would stall ~40 ms) and the fixture closes the listening socket.
@@ -14,12 +18,15 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import io
 import json
 import re
 import shutil
+import tarfile
 import threading
 import time
 from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -35,6 +42,7 @@ from zcp.sync.github_source import GitHubAccess
 from zcp.sync.sync_config import GitHubClient, SyncConfig, load_sync_config
 
 API_PREFIX = "/api/v3"
+CODELOAD_PREFIX = "/_codeload"
 
 
 def git_blob_sha(data: bytes) -> str:
@@ -121,6 +129,22 @@ class FakeRepo:
         self.refs[f"heads/{branch}"] = commit
         return commit
 
+    def tarball(self, commit: str) -> bytes:
+        """The commit as GitHub's archive host serves it: gzipped tar, one top-level folder."""
+        files = {path: self.blobs[sha] for path, sha in self.trees[self.commits[commit]["tree"]].items()}
+        top = f"{self.owner}-{self.name}-{commit[:7]}"
+        buffer = io.BytesIO()
+        with tarfile.open(fileobj=buffer, mode="w:gz", format=tarfile.PAX_FORMAT) as archive:
+            archive.pax_headers = {"comment": commit}
+            folder = tarfile.TarInfo(top)
+            folder.type = tarfile.DIRTYPE
+            archive.addfile(folder)
+            for path, data in sorted(files.items()):
+                info = tarfile.TarInfo(f"{top}/{path}")
+                info.size = len(data)
+                archive.addfile(info, io.BytesIO(data))
+        return buffer.getvalue()
+
     def resolve(self, ref: str) -> str | None:
         for key in (f"heads/{ref}", f"tags/{ref}", ref.removeprefix("refs/")):
             if key in self.refs:
@@ -137,6 +161,9 @@ class FakeGitHub:
         self.requests: list[tuple[str, str]] = []
         self.bodies: list[tuple[str, str, Any]] = []
         self.token: str | None = None  # when set, requests must carry it
+        self.quota: int | None = None  # API requests left before the rate limit (None: unlimited)
+        self.quota_reset = int(time.time()) + 3600
+        self.archive_headers: list[dict[str, str]] = []  # request headers each archive download saw
         self.base = ""
         self.lock = threading.Lock()
 
@@ -241,6 +268,27 @@ class _Handler(BaseHTTPRequestHandler):
             fake.requests.append((method, path))
             fake.bodies.append((method, path, body))
             fault = self._fault(method, path)
+        if fault is None and path.startswith(CODELOAD_PREFIX):
+            self._codeload(path)
+            return
+        if fault is None and fake.quota is not None and not self._not_modified(path):
+            with fake.lock:
+                exhausted = fake.quota <= 0
+                fake.quota = max(0, fake.quota - 1)
+            if exhausted:
+                self._send(
+                    403,
+                    {
+                        "message": "API rate limit exceeded for 127.0.0.1.",
+                        "documentation_url": "https://docs.github.com/rest",
+                    },
+                    {
+                        "X-RateLimit-Remaining": "0",
+                        "X-RateLimit-Limit": "60",
+                        "X-RateLimit-Reset": str(fake.quota_reset),
+                    },
+                )
+                return
         if fault is not None:
             if fault.status == 0:
                 self.close_connection = True
@@ -255,12 +303,90 @@ class _Handler(BaseHTTPRequestHandler):
         if fake.token is not None and self.headers.get("Authorization") != f"token {fake.token}":
             self._send(401, {"message": "Bad credentials"})
             return
+        if method == "GET" and (
+            mm := re.fullmatch(API_PREFIX + r"/repos/([^/]+)/([^/]+)/tarball/(.+)", path)
+        ):
+            repo = fake.repos.get(f"{mm.group(1)}/{mm.group(2)}")
+            commit = repo.resolve(mm.group(3)) if repo is not None else None
+            if repo is None or commit is None:
+                self._send(404, {"message": "Not Found"})
+                return
+            # Another origin, as codeload.github.com is: clients must not send the token there.
+            archive_host = fake.base.replace("127.0.0.1", "localhost")
+            self._redirect(f"{archive_host}{CODELOAD_PREFIX}/{repo.full_name}/tar.gz/{commit}")
+            return
         try:
             status, payload = _route(fake, method, path, parse_qs(split.query), body)
         except _HttpError as exc:
             self._send(exc.status, {"message": exc.message})
             return
+        if (
+            method == "GET"
+            and status == 200
+            and re.fullmatch(API_PREFIX + r"/repos/[^/]+/[^/]+/commits/.+", path)
+        ):
+            etag = (
+                'W/"'
+                + hashlib.sha1(
+                    json.dumps(payload, sort_keys=True).encode(), usedforsecurity=False
+                ).hexdigest()
+                + '"'
+            )
+            if self.headers.get("If-None-Match") == etag:
+                self._send_empty(304, {"ETag": etag})
+                return
+            self._send(status, payload, {"ETag": etag})
+            return
         self._send(status, payload)
+
+    def _not_modified(self, path: str) -> bool:
+        """True when a conditional commit request will be answered 304 (it then costs no quota)."""
+        match = re.fullmatch(API_PREFIX + r"/repos/([^/]+)/([^/]+)/commits/(.+)", path)
+        wanted = self.headers.get("If-None-Match")
+        if match is None or not wanted:
+            return False
+        fake = self.server.fake
+        repo = fake.repos.get(f"{match.group(1)}/{match.group(2)}")
+        commit = repo.resolve(match.group(3)) if repo is not None else None
+        if repo is None or commit is None:
+            return False
+        payload = _Views(repo, f"{fake.api_url}/repos/{repo.full_name}").commit(commit)
+        etag = (
+            'W/"'
+            + hashlib.sha1(json.dumps(payload, sort_keys=True).encode(), usedforsecurity=False).hexdigest()
+            + '"'
+        )
+        return wanted == etag
+
+    def _codeload(self, path: str) -> None:
+        """The archive host: a ``.tar.gz`` of one commit, everything under ``<owner>-<repo>-<sha7>/``."""
+        fake = self.server.fake
+        match = re.fullmatch(CODELOAD_PREFIX + r"/([^/]+)/([^/]+)/tar.gz/([0-9a-f]+)", path)
+        repo = fake.repos.get(f"{match.group(1)}/{match.group(2)}") if match else None
+        if match is None or repo is None or match.group(3) not in repo.commits:
+            self._send(404, {"message": "Not Found"})
+            return
+        with fake.lock:
+            fake.archive_headers.append({k.lower(): v for k, v in self.headers.items()})
+        data = repo.tarball(match.group(3))
+        self.send_response(200)
+        self.send_header("Content-Type", "application/x-gzip")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def _redirect(self, location: str) -> None:
+        self.send_response(302)
+        self.send_header("Location", location)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def _send_empty(self, status: int, headers: Mapping[str, str]) -> None:
+        self.send_response(status)
+        for key, value in headers.items():
+            self.send_header(key, value)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
 
     def _fault(self, method: str, path: str) -> Fault | None:
         for fault in self.server.fake.faults:
@@ -536,9 +662,9 @@ class _Views:
         }
 
 
-@pytest.fixture
-def fake_github() -> Iterator[FakeGitHub]:
-    """A running fake GitHub; point PyGithub at ``fake_github.api_url``."""
+@contextmanager
+def running_fake_github() -> Iterator[FakeGitHub]:
+    """Serve a fake GitHub on a loopback port for the duration of the block (tests, benchmarks)."""
     fake = FakeGitHub()
     server = _Server(("127.0.0.1", 0), _Handler)
     server.fake = fake
@@ -551,6 +677,13 @@ def fake_github() -> Iterator[FakeGitHub]:
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)
+
+
+@pytest.fixture
+def fake_github() -> Iterator[FakeGitHub]:
+    """A running fake GitHub; point PyGithub at ``fake_github.api_url``."""
+    with running_fake_github() as fake:
+        yield fake
 
 
 # --- docs sync workspace ----------------------------------------------------------------------

@@ -83,6 +83,19 @@ def test_validate_a_good_import_file_exits_0_and_guesses_the_kind(
     assert "valid import.yaml (schema: bundled)" in capsys.readouterr().out
 
 
+def test_validate_prints_notes_for_a_legacy_managed_type_and_still_exits_0(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "import.yaml"
+    path.write_text(
+        "services:\n  - hostname: db\n    type: postgresql@16\n    mode: NON_HA\n", encoding="utf-8"
+    )
+    assert run_cli("schema", "validate", str(path), "--offline") == 0
+    out = capsys.readouterr().out
+    assert f"{path}: note: services[0].type: postgresql@16 with mode is the legacy form" in out
+    assert "postgresql:single@16" in out
+
+
 def test_validate_json_output_is_the_report(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = tmp_path / "zerops.yml"
     path.write_text("zerops:\n  - setup: app\n", encoding="utf-8")

@@ -18,6 +18,7 @@ def cli_env(sync_workspace: SyncWorkspace, monkeypatch: pytest.MonkeyPatch, fake
     monkeypatch.setenv("ZCP_CORPUS_DIR", str(sync_workspace.paths.corpus_dir))
     monkeypatch.setenv("ZCP_INDEX_DIR", str(sync_workspace.paths.index_dir))
     monkeypatch.setenv("ZCP_GITHUB_API_URL", fake_github.api_url)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(sync_workspace.root / "cache"))
     config = sync_workspace.root / "sync-config.yaml"
     text = DEFAULT_SYNC_CONFIG.read_text(encoding="utf-8")
     head, _, _ = text.partition("\ngithub:\n")

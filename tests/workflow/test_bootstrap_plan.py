@@ -148,7 +148,7 @@ def test_the_import_yaml_sets_the_properties_of_each_role_and_creates_managed_se
     services = yaml.safe_load(import_yaml_for(plan, {}) or "")["services"]
     by_host = {s["hostname"]: s for s in services}
     assert [s["hostname"] for s in services][:2] == ["db", "files"]
-    assert by_host["db"] == {"hostname": "db", "type": "postgresql@16", "mode": "HA", "priority": 10}
+    assert by_host["db"] == {"hostname": "db", "type": "postgresql:ha@16", "priority": 10}  # the 2026 form
     assert "mode" not in by_host["files"] and by_host["files"]["objectStorageSize"] == 2
     assert by_host["apidev"]["startWithoutCode"] and by_host["apidev"]["maxContainers"] == 1
     assert by_host["apidev"]["verticalAutoscaling"] == {"minRam": 1}  # Go compiles

@@ -16,6 +16,7 @@ from zcp.errors import DocumentNotFound
 from zcp.knowledge.corpus import Corpus
 from zcp.knowledge.documents import Document, Kind, RecipeMeta
 from zcp.knowledge.pages import section_with_children
+from zcp.schema.managed_types import technology
 
 SERVICES_THEME = "zerops://themes/services"
 WIRING_ANCHORS = ("wiring", "wiring-services", "wiring-syntax")
@@ -60,8 +61,8 @@ class Briefing:
 
 
 def type_base(type_version: str) -> str:
-    """``nodejs@22`` → ``nodejs``."""
-    return type_version.strip().lower().split("@", 1)[0]
+    """``nodejs@22`` → ``nodejs``; ``postgresql:ha@18`` → ``postgresql``."""
+    return technology(type_version.strip().lower())
 
 
 def _runtime_doc(corpus: Corpus, base: str) -> Document | None:

@@ -9,8 +9,18 @@ from pathlib import Path
 
 from zcp.errors import CorpusError
 from zcp.knowledge.documents import Document, Kind, Provenance, split_uri
+from zcp.knowledge.fingerprint import fingerprint_files
 from zcp.knowledge.parsing import parse_document
 from zcp.knowledge.provenance import Manifest, read_manifest
+
+__all__ = [
+    "COMPANION_SUFFIX",
+    "Corpus",
+    "corpus_from_documents",
+    "fingerprint_files",
+    "iter_corpus_files",
+    "load_corpus",
+]
 
 COMPANION_SUFFIX = ".import.yml"
 
@@ -79,22 +89,6 @@ def iter_corpus_files(root: Path) -> list[tuple[Kind, str, Path]]:
             name = path.relative_to(folder).with_suffix("").as_posix()
             found.append((kind, name, path))
     return found
-
-
-def fingerprint_files(root: Path, manifest_file: Path | None = None) -> str:
-    """A hash over every corpus file's path and bytes (and the manifest): changes iff content does."""
-    digest = hashlib.sha256()
-    paths = sorted(p for p in root.rglob("*") if p.is_file() and not p.name.startswith("."))
-    for path in paths:
-        digest.update(path.relative_to(root).as_posix().encode("utf-8") + b"\0")
-        try:
-            digest.update(path.read_bytes())
-        except OSError:
-            digest.update(b"<unreadable>")
-        digest.update(b"\0")
-    if manifest_file is not None and manifest_file.is_file():
-        digest.update(b"manifest\0" + manifest_file.read_bytes())
-    return digest.hexdigest()
 
 
 def load_corpus(root: Path, manifest_file: Path | None = None, *, strict: bool = False) -> Corpus:

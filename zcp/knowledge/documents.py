@@ -30,27 +30,27 @@ from zcp.axes import (
     ServiceStatus,
     Step,
 )
+from zcp.knowledge.refs import PULLED_KINDS, URI_SCHEME, Kind, Provenance, Upstream, split_uri
 
-URI_SCHEME = "zerops://"
-
-
-class Kind(StrEnum):
-    """What a corpus document is for; also its top-level folder under ``corpus/``."""
-
-    ATOM = "atoms"
-    THEME = "themes"
-    BASE = "bases"
-    RECIPE = "recipes"
-    GUIDE = "guides"
-    DECISION = "decisions"
-
-    @property
-    def singular(self) -> str:
-        return self.value[:-1]
-
-
-#: Kinds whose files come from the docs sync rather than being written in this repository.
-PULLED_KINDS = frozenset({Kind.GUIDE, Kind.DECISION})
+__all__ = [
+    "META_MODELS",
+    "PULLED_KINDS",
+    "URI_SCHEME",
+    "AtomMeta",
+    "BaseMeta",
+    "CommonMeta",
+    "DecisionMeta",
+    "Document",
+    "FrontmatterModel",
+    "GuideMeta",
+    "Kind",
+    "Provenance",
+    "RecipeMeta",
+    "Section",
+    "ThemeMeta",
+    "Upstream",
+    "split_uri",
+]
 
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9._-]*$", max_length=80)]
 Tag = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9.+#@_ -]*$", max_length=60)]
@@ -86,8 +86,11 @@ class RecipeMeta(CommonMeta):
     runtime: Annotated[str, StringConstraints(pattern=r"^[a-z0-9-]+@[a-z0-9.]+$")]
     languages: list[Slug] = Field(default_factory=list)
     frameworks: list[Slug] = Field(default_factory=list)
-    services: list[Annotated[str, StringConstraints(pattern=r"^[a-z0-9-]+@[a-z0-9.]+$")]] = Field(
-        default_factory=list, description="managed services the import YAML creates"
+    services: list[Annotated[str, StringConstraints(pattern=r"^[a-z0-9-]+(:(single|ha))?@[a-z0-9.]+$")]] = (
+        Field(
+            default_factory=list,
+            description="managed services the import YAML creates (postgresql:single@17)",
+        )
     )
 
     @property
@@ -180,24 +183,6 @@ META_MODELS: dict[Kind, type[FrontmatterModel]] = {
 
 
 @dataclass(frozen=True)
-class Upstream:
-    """Where a pulled document came from (see ``sync/manifest.json``)."""
-
-    repo: str
-    path: str
-    commit: str
-    synced_at: str
-
-
-@dataclass(frozen=True)
-class Provenance:
-    """Where a document lives in the corpus and, for pulled docs, where it came from."""
-
-    path: str
-    upstream: Upstream | None = None
-
-
-@dataclass(frozen=True)
 class Section:
     """A heading-delimited slice of a document body.
 
@@ -258,19 +243,3 @@ class Document:
 
     def section_uri(self, section: Section) -> str:
         return f"{self.uri}#{section.anchor}" if section.anchor else self.uri
-
-
-def split_uri(uri: str) -> tuple[Kind, str, str]:
-    """Split ``zerops://kind/name#anchor`` into its parts; raises ``ValueError`` when malformed."""
-    if not uri.startswith(URI_SCHEME):
-        raise ValueError(f"not a zerops:// URI: {uri!r}")
-    rest = uri[len(URI_SCHEME) :]
-    path, _, anchor = rest.partition("#")
-    kind_text, _, name = path.partition("/")
-    try:
-        kind = Kind(kind_text)
-    except ValueError:
-        raise ValueError(f"unknown document kind {kind_text!r} in {uri!r}") from None
-    if not name:
-        raise ValueError(f"no document name in {uri!r}")
-    return kind, name.removesuffix(".md"), anchor

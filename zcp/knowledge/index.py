@@ -34,23 +34,27 @@ import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from whoosh import index as whoosh_index
-from whoosh.analysis import StemmingAnalyzer
-from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
+from whoosh.fields import ID, KEYWORD, STORED, Schema
 from whoosh.filedb.filestore import RamStorage
 
 from zcp.axes import ANY_VALUE, AXES, runtime_class_for
 from zcp.errors import IndexUnavailable
-from zcp.knowledge.corpus import Corpus, load_corpus
-from zcp.knowledge.documents import AtomMeta, BaseMeta, Document, Kind, RecipeMeta, Section
+from zcp.knowledge.analysis import StemmedText
 from zcp.knowledge.paths import KnowledgePaths
+from zcp.knowledge.refs import Kind, Provenance, Upstream
+from zcp.schema.managed_types import technology
+
+if TYPE_CHECKING:
+    from zcp.knowledge.corpus import Corpus
+    from zcp.knowledge.documents import Document, Section
 
 log = logging.getLogger(__name__)
 
 #: Bump when the schema or the way entries are built changes: old generations are rebuilt.
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 
 CURRENT_FILE = "CURRENT"
 MANIFEST_FILE = "manifest.json"
@@ -63,20 +67,21 @@ FIELD_BOOSTS: dict[str, float] = {"title": 3.0, "heading": 2.5, "tags": 2.0, "bo
 
 
 def build_schema() -> Schema:
-    """The Whoosh schema (stemming analyzer on text, comma-separated keywords for axes)."""
-    analyzer = StemmingAnalyzer()
+    """The Whoosh schema (stemmed text, see :mod:`~zcp.knowledge.analysis`; keywords for axes)."""
     fields: dict[str, Any] = {
         "entry_id": ID(stored=True, unique=True),
         "entry": ID(stored=True, sortable=True),
         "uri": ID(stored=True),
         "doc_uri": ID(stored=True, sortable=True),
         "kind": KEYWORD(stored=True, commas=True),
-        "title": TEXT(analyzer=analyzer, stored=True, phrase=False),
-        "heading": TEXT(analyzer=analyzer, stored=True, phrase=False),
-        "body": TEXT(analyzer=analyzer, stored=True, phrase=False),
-        "tags": TEXT(analyzer=analyzer, phrase=False),
+        "title": StemmedText(stored=True),
+        "heading": StemmedText(stored=True),
+        "body": StemmedText(stored=True),
+        "tags": StemmedText(),
         "stacks": KEYWORD(commas=True, lowercase=True),
         "content_hash": STORED(),
+        # Where the document lives and came from, so a search hit needs no parsed corpus.
+        "provenance": STORED(),
     }
     for axis in AXES:
         fields[axis.key] = KEYWORD(commas=True)
@@ -84,6 +89,8 @@ def build_schema() -> Schema:
 
 
 def _axis_terms(doc: Document) -> dict[str, str]:
+    from zcp.knowledge.documents import AtomMeta, BaseMeta, RecipeMeta
+
     meta = doc.meta
     terms: dict[str, str] = {}
     if isinstance(meta, AtomMeta):
@@ -98,9 +105,11 @@ def _axis_terms(doc: Document) -> dict[str, str]:
 
 
 def _doc_stacks(doc: Document) -> set[str]:
+    from zcp.knowledge.documents import BaseMeta, RecipeMeta
+
     meta = doc.meta
     if isinstance(meta, RecipeMeta):
-        return {meta.runtime_base, *(s.split("@", 1)[0] for s in meta.services)}
+        return {meta.runtime_base, *(technology(s) for s in meta.services)}
     if isinstance(meta, BaseMeta):
         return set(meta.stacks) | {doc.name}
     return set()
@@ -119,6 +128,24 @@ def _without_heading_line(text: str) -> str:
     return rest if first.lstrip().startswith("#") and sep else text
 
 
+def provenance_record(provenance: Provenance) -> tuple[str, ...]:
+    """A provenance as stored in the index: ``(path,)`` or ``(path, repo, path, commit, synced_at)``."""
+    up = provenance.upstream
+    if up is None:
+        return (provenance.path,)
+    return (provenance.path, up.repo, up.path, up.commit, up.synced_at)
+
+
+def provenance_from_record(record: Any) -> Provenance:
+    """The inverse of :func:`provenance_record` (tolerates a missing record)."""
+    if not record:
+        return Provenance(path="")
+    path, *rest = (str(part) for part in record)
+    if len(rest) != 4:
+        return Provenance(path=path)
+    return Provenance(path=path, upstream=Upstream(*rest))
+
+
 def entries_for(doc: Document) -> list[dict[str, Any]]:
     """The index entries (doc-level first, then sections) for one document."""
     axes = _axis_terms(doc)
@@ -128,6 +155,7 @@ def entries_for(doc: Document) -> list[dict[str, Any]]:
         "kind": doc.kind.value,
         "title": doc.title,
         "tags": " ".join(doc.tags),
+        "provenance": provenance_record(doc.provenance),
         **axes,
     }
     # The doc-level entry says what the document is about (description, preamble and section
@@ -440,6 +468,8 @@ def ensure_index(
     exists and few documents changed; otherwise it is a full build. Either way it is atomic.
     """
     if corpus is None:
+        from zcp.knowledge.corpus import load_corpus
+
         corpus = load_corpus(paths.corpus_dir, paths.manifest_file)
     root = paths.index_dir
     if not force:

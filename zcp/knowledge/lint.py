@@ -98,6 +98,18 @@ def _check_companion(recipe_path: str, name: str, text: str) -> list[LintProblem
     for n, service in enumerate(data["services"]):
         if not isinstance(service, dict) or not service.get("hostname") or not service.get("type"):
             problems.append(LintProblem(companion, 1, f"services[{n}] needs hostname and type"))
+    if problems:
+        return problems
+    # Against the bundled import schema; recipes teach the current form, so a legacy managed
+    # type (postgresql@17 + mode) is a problem here although the platform still accepts it.
+    from zcp.schema import validate_import_yaml
+
+    report = validate_import_yaml(text)
+    for problem in report.problems:
+        hint = f" ({problem.suggestion})" if problem.suggestion else ""
+        problems.append(LintProblem(companion, problem.line or 1, f"{problem.path}: {problem.message}{hint}"))
+    for note in report.notes:
+        problems.append(LintProblem(companion, 1, f"write the current form: {note}"))
     return problems
 
 

@@ -1,8 +1,10 @@
 """Turn the text of a corpus file into a :class:`Document`, byte-faithfully and with precise errors.
 
-The frontmatter block is split off with a regex on the raw text (python-frontmatter would strip
-and normalise the body); only the YAML part is parsed. Sections are cut from the raw body lines at
-the line maps markdown-it reports for each heading, so joining the sections gives the body back
+Frontmatter is read through python-frontmatter with :class:`CorpusFrontmatter`, a YAML handler
+that loads with libyaml's ``CSafeLoader`` (when PyYAML has it) and splits without touching the
+body: the library's own split strips and normalises the text after the closing ``---``, and
+sections must reproduce the file byte for byte. Sections are cut from the raw body lines at the
+line maps markdown-it reports for each heading, so joining the sections gives the body back
 exactly. Errors name ``file:line`` of the offending frontmatter key.
 """
 
@@ -14,6 +16,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import yaml
+from frontmatter.default_handlers import YAMLHandler
 from markdown_it import MarkdownIt
 from pydantic import ValidationError
 
@@ -44,6 +47,30 @@ _INLINE_MARKUP = (
 _SafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
+class CorpusFrontmatter(YAMLHandler):
+    """python-frontmatter's YAML handler, byte-faithful and on the libyaml loader.
+
+    ``FM_BOUNDARY`` is the library's detection pattern; :meth:`split` also returns where the body
+    starts, and keeps the body exactly as written.
+    """
+
+    FM_BOUNDARY = _FRONTMATTER
+
+    def split(self, text: str) -> tuple[str, str]:
+        """``(yaml text, raw body)``; raises ``ValueError`` when there is no frontmatter block."""
+        match = _FRONTMATTER.match(text)
+        if not match:
+            raise ValueError("no frontmatter block")
+        return match.group(1) or "", text[match.end() :]
+
+    def load(self, fm: str, **kwargs: object) -> Any:
+        kwargs.setdefault("Loader", _SafeLoader)
+        return super().load(fm, **kwargs)
+
+
+FRONTMATTER = CorpusFrontmatter()
+
+
 def split_lines(text: str) -> list[str]:
     """Split into lines the way markdown-it counts them, keeping line endings."""
     return _LINES.findall(text)
@@ -51,12 +78,12 @@ def split_lines(text: str) -> list[str]:
 
 def split_frontmatter(text: str) -> tuple[str | None, str, int]:
     """Return ``(yaml_text, body, body_line)``; ``yaml_text`` is ``None`` without frontmatter."""
-    match = _FRONTMATTER.match(text)
-    if not match:
+    if not FRONTMATTER.detect(text):
         return None, text, 1
-    raw = match.group(0)
+    yaml_text, body = FRONTMATTER.split(text)
+    raw = text[: len(text) - len(body)]
     body_line = 1 + raw.count("\n") if "\n" in raw else 1 + raw.count("\r")
-    return match.group(1) or "", text[match.end() :], body_line
+    return yaml_text, body, body_line
 
 
 def _key_lines(yaml_text: str) -> dict[str, int]:
@@ -78,7 +105,7 @@ def parse_frontmatter(path: str, kind: Kind, yaml_text: str | None) -> Frontmatt
             suggestion="Start the file with a YAML block between two '---' lines.",
         )
     try:
-        data = yaml.load(yaml_text, Loader=_SafeLoader)  # a safe loader (C or Python)
+        data = FRONTMATTER.load(yaml_text)  # a safe loader (C or Python)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = 2 + (mark.line if mark is not None else 0)

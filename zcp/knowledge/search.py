@@ -1,41 +1,77 @@
-"""Ranked search over the index: alias expansion, filters, grouping per document, snippets.
+"""Ranked search over the index: query plan, scoring, one hit per document, snippets.
 
-A query is split into words; every word is expanded through the Zerops alias table and the
-variants are OR-ed. Entries are scored with BM25F (title and heading boosted), then grouped so a
-document appears once, pointing at its best-matching section. A query that finds nothing returns
-spelling suggestions from the index vocabulary instead of an empty page.
+How a query is answered:
+
+1. :func:`~.query.plan_query` turns the text into words, each with its alias spellings as index
+   stems, and notes the runtimes and services the query names.
+2. Every stem's BM25F scores come from :class:`~.scoring.StemScores` (computed once per index
+   snapshot). A word scores an entry by its best spelling; an entry's score is the sum over the
+   words, scaled by the share of the query's words it contains, so an entry answering the whole
+   question beats one that repeats a single word.
+3. Entries are grouped per document (its best entry counts; the hit points at its best section).
+   Pages that belong to one runtime or service (:mod:`~.families`) follow the query: the named
+   stack's page is preferred and other stacks' pages sink; of a family of near-identical copies
+   only one stays — the named stack's, or the best one, slightly demoted, since a page written for
+   every runtime answers a general question less well than a general page.
+4. Hits are built for the final page only, from stored fields (no parsed corpus needed), with a
+   snippet around the query's words.
+
+A query that finds nothing returns spelling suggestions from the corpus vocabulary instead.
 """
 
 from __future__ import annotations
 
 import difflib
+import heapq
 import re
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from whoosh import collectors, highlight, scoring
-from whoosh.analysis import STOP_WORDS
 from whoosh.query import And, Or, Query, Term
 
 from zcp.axes import ANY_VALUE, AXES_BY_KEY
-from zcp.knowledge.aliases import expand
-from zcp.knowledge.corpus import Corpus
-from zcp.knowledge.documents import Kind, Provenance
-from zcp.knowledge.index import FIELD_BOOSTS, KnowledgeIndex
+from zcp.knowledge.families import StackPage, known_stacks, stack_pages
+from zcp.knowledge.index import KnowledgeIndex, provenance_from_record
+from zcp.knowledge.query import QUERY_STOPWORDS, QueryPlan, QueryWord, plan_query, query_words
+from zcp.knowledge.refs import Kind, Provenance, split_uri
+from zcp.knowledge.scoring import StemScores, new_weighting
+from zcp.knowledge.snippets import make_snippet, plain_text
+
+if TYPE_CHECKING:
+    from zcp.knowledge.corpus import Corpus
+
+__all__ = [
+    "DEFAULT_KINDS",
+    "DEFAULT_LIMIT",
+    "MAX_LIMIT",
+    "QUERY_STOPWORDS",
+    "SearchFilters",
+    "SearchHit",
+    "SearchResults",
+    "Searcher",
+    "filters_from",
+    "plan_query",
+    "query_words",
+]
 
 DEFAULT_LIMIT = 5
 MAX_LIMIT = 50
-_CANDIDATES_PER_HIT = 25
-_VOCAB_WORD = re.compile(r"[A-Za-z][A-Za-z0-9]{3,30}")
-_WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9+#@._/-]*")
-_SNIPPET_CHARS = 240
-_HIGHLIGHT_CHARS = 6000  # snippets come from the start of long sections
-_STOPWORDS = frozenset(STOP_WORDS)
 #: Kinds a plain query searches; atoms (workflow guidance with placeholders) only on request.
 DEFAULT_KINDS = (Kind.THEME, Kind.BASE, Kind.RECIPE, Kind.GUIDE, Kind.DECISION)
+
+#: An entry's score is multiplied by (share of query words it contains) ** this.
+COVERAGE_EXPONENT = 1.5
+#: A page of a stack the query names.
+NAMED_STACK_BOOST = 1.2
+#: A page of another stack, when the query names one.
+OTHER_STACK_FACTOR = 0.35
+#: The member kept of a family of per-stack copies, when the query names no stack.
+UNNAMED_FAMILY_FACTOR = 0.6
+
+_WORD_CACHE_SIZE = 2048
+_VOCAB_WORD = re.compile(r"[A-Za-z][A-Za-z0-9]{3,30}")
 
 
 @dataclass(frozen=True)
@@ -88,132 +124,72 @@ class SearchResults:
     suggestions: tuple[str, ...] = ()
 
 
-def query_words(text: str) -> list[str]:
-    """Lowercased words of a free-text query (punctuation and query syntax dropped)."""
-    return [w.strip("._/-").lower() for w in _WORD.findall(text) if w.strip("._/-")]
+@dataclass(frozen=True)
+class _Ranked:
+    """A document's place in the results: its score and the entry the hit points at."""
+
+    uri: str
+    score: float
+    entry: int
+
+    @property
+    def order(self) -> tuple[float, str]:
+        """Higher score first, then URI (ties are deterministic)."""
+        return (-self.score, self.uri)
 
 
-#: Question words that carry no meaning for search (on top of the analyzer's stop words).
-QUERY_STOPWORDS = frozenset(
-    {
-        *("how", "do", "does", "did", "i", "im", "i'm", "my", "me", "mine", "what", "whats", "why"),
-        *("where", "which", "who", "whom", "should", "would", "could", "can", "cant", "there", "way"),
-        *("want", "wants", "need", "needs", "please", "some", "any", "its", "it's", "so", "just"),
-        *("only", "also", "get", "got", "am", "was", "were", "been", "being"),
-    }
-)
+class _Entries:
+    """What each index entry belongs to, read once from the index columns."""
 
-
-def _analyzed(analyzer: Any, text: str) -> list[str]:
-    return [token.text for token in analyzer(text)]
-
-
-def _variant_queries(analyzer: Any, variant: str) -> list[Query]:
-    """One spelling of a word in every field: a term, or an AND of terms for a phrase."""
-    tokens = _analyzed(analyzer, variant)
-    if len(tokens) == 1:
-        return [Term(name, tokens[0], boost=boost) for name, boost in FIELD_BOOSTS.items()]
-    if not tokens:
-        return []
-    return [And([Term(name, t) for t in tokens], boost=boost) for name, boost in FIELD_BOOSTS.items()]
-
-
-def build_query(text: str, schema: Any) -> tuple[Query | None, tuple[str, ...]]:
-    """Free text → a Whoosh query: every alias variant of every word, in every field, OR-ed.
-
-    Built directly (no query parser), so user text can never be read as query syntax, and flat,
-    so one preloaded matcher scores it. BM25F sums the matching parts, so entries matching more
-    of the query's words (in boosted fields) rank higher. Returns the query and the variants.
-    """
-    analyzer = schema["body"].analyzer
-    parts: dict[str, Query] = {}
-    variants_used: list[str] = []
-    for word in dict.fromkeys(w for w in query_words(text) if w not in QUERY_STOPWORDS):
-        found = False
-        for variant in expand(word):
-            for query in _variant_queries(analyzer, variant):
-                parts.setdefault(repr(query), query)
-                found = True
-            if found and variant not in variants_used:
-                variants_used.append(variant)
-    if not parts:
-        return None, ()
-    queries = list(parts.values())
-    return (queries[0] if len(queries) == 1 else _preloaded_or(queries)), tuple(variants_used)
-
-
-def _preloaded_or(queries: list[Query]) -> Or:
-    """An OR whose matches are preloaded into an array.
-
-    On an index of a few thousand entries this is several times faster than Whoosh's default
-    tree of union matchers. Entries matching more query words still rank higher, because BM25
-    sums the scores of every word that matches.
-    """
-    query = Or(queries)
-    query.matcher_type = Or.ARRAY_MATCHER
-    return query
-
-
-class _BoldFormatter(highlight.Formatter):  # type: ignore[misc]
-    """Marks matched terms as **bold** markdown."""
-
-    between = " … "
-
-    def format_token(self, text: str, token: object, replace: bool = False) -> str:
-        return "**" + str(highlight.get_text(text, token, replace)) + "**"
-
-
-def _plain_snippet(text: str) -> str:
-    lines = [ln.strip() for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
-    joined = " ".join(lines)
-    if len(joined) <= _SNIPPET_CHARS:
-        return joined
-    cut = joined[:_SNIPPET_CHARS].rsplit(" ", 1)[0]
-    return cut + " …"
-
-
-def _clean_snippet(snippet: str) -> str:
-    # Backticks would turn the **highlights** inside code spans into literal asterisks.
-    return re.sub(r"\s+", " ", snippet.replace("`", "")).strip()
-
-
-class _PreloadedLengthsBM25F(scoring.BM25F):  # type: ignore[misc]
-    """BM25F that reads each entry's field length from a list built once per segment.
-
-    Whoosh looks the length up in a column file for every posting it scores; on a long-lived
-    searcher over a few thousand entries a plain list is several times cheaper.
-    """
-
-    def __init__(self, **kwargs: float) -> None:
-        super().__init__(**kwargs)
-        self._lengths: dict[tuple[int, str], tuple[Any, list[int]]] = {}
-
-    def scorer(self, searcher: Any, fieldname: str, text: Any, qf: int = 1) -> Any:
-        scorer = super().scorer(searcher, fieldname, text, qf)
-        if isinstance(scorer, scoring.BM25FScorer):
-            reader = searcher.reader()
-            key = (id(reader), fieldname)
-            cached = self._lengths.get(key)
-            if cached is None:
-                lengths = [reader.doc_field_length(n, fieldname, 1) for n in range(reader.doc_count_all())]
-                cached = (reader, lengths)  # keeping the reader pins its id for the cache key
-                self._lengths[key] = cached
-            scorer.dfl = cached[1].__getitem__
-        return scorer
+    def __init__(self, reader: Any) -> None:
+        count = reader.doc_count_all()
+        doc_column = reader.column_reader("doc_uri")
+        entry_column = reader.column_reader("entry")
+        deletions = reader.has_deletions()  # an incremental update leaves deleted entries behind
+        doc_ids: dict[str, int] = {}
+        self.doc_of: list[int] = []
+        self.is_section: list[bool] = []
+        for n in range(count):
+            uri = doc_column[n]
+            if deletions and reader.is_deleted(n):
+                uri = ""
+            self.doc_of.append(doc_ids.setdefault(uri, len(doc_ids)))
+            self.is_section.append(entry_column[n] == "section")
+        self.doc_uris: list[str] = list(doc_ids)
+        self.doc_kind: list[Kind | None] = [_kind_of(u) for u in self.doc_uris]
+        pages = stack_pages(u for u in self.doc_uris if u)
+        self.stack_page: list[StackPage | None] = [pages.get(u) for u in self.doc_uris]
+        self.stacks = known_stacks(pages.values())
 
 
 class Searcher:
-    """Runs queries against one index and corpus; cheap to keep for the process lifetime."""
+    """Runs queries against one index snapshot; cheap to keep for the process lifetime.
 
-    def __init__(self, index: KnowledgeIndex, corpus: Corpus) -> None:
+    ``corpus`` (or a function returning it) is only needed for spelling suggestions when a query
+    finds nothing, so a searcher answers its first query without the corpus being parsed.
+    """
+
+    def __init__(self, index: KnowledgeIndex, corpus: Corpus | Callable[[], Corpus]) -> None:
         self._index = index
-        self._corpus = corpus
-        self._filter_cache: dict[str, Any] = {}
+        self._corpus_source = corpus
+        self._filter_cache: dict[str, frozenset[int]] = {}
         self._lock = threading.Lock()
-        weighting = _PreloadedLengthsBM25F(B=0.75, K1=1.2, title_B=0.3, heading_B=0.3)
-        # One long-lived searcher per index snapshot; queries are serialised by a lock (Whoosh
-        # searchers are not thread-safe, and a query takes milliseconds).
-        self._searcher = index.index.searcher(weighting=weighting)
+        # One long-lived Whoosh searcher per index snapshot; queries are serialised by a lock
+        # (Whoosh searchers are not thread-safe, and a query takes a millisecond or two).
+        self._searcher = index.index.searcher(weighting=new_weighting())
+        self._scores = StemScores(self._searcher)
+        self._word_cache: dict[str, dict[int, float]] = {}
+        self._entries = _Entries(self._searcher.reader())
+        self._vocabulary_cache: tuple[frozenset[str], list[str]] | None = None
+
+    @property
+    def known_stacks(self) -> frozenset[str]:
+        """Runtime and service names that have their own pages in the index."""
+        return self._entries.stacks
+
+    def plan(self, text: str) -> QueryPlan:
+        """The query plan for ``text`` against this index (see :mod:`~zcp.knowledge.query`)."""
+        return plan_query(text, self._entries.stacks)
 
     def search(
         self, text: str, *, limit: int = DEFAULT_LIMIT, filters: SearchFilters | None = None
@@ -221,45 +197,15 @@ class Searcher:
         """Ranked, grouped results for free text; suggestions when nothing matches."""
         limit = max(1, min(limit, MAX_LIMIT))
         filters = filters or SearchFilters()
-        query, variants = build_query(text, self._index.index.schema)
-        if query is None:
+        plan = self.plan(text)
+        if not plan.words:
             return SearchResults(query=text, hits=(), total=0, suggestions=self._fallback_suggestions())
         with self._lock:
-            return self._search_locked(text, query, variants, limit, filters)
-
-    def _search_locked(
-        self, text: str, query: Query, variants: tuple[str, ...], limit: int, filters: SearchFilters
-    ) -> SearchResults:
-        searcher = self._searcher
-        # Whoosh's block-quality skipping and matcher replacement cost more than they save on
-        # an index this size, so collect plainly.
-        collector: Any = collectors.TopCollector(limit * _CANDIDATES_PER_HIT, usequality=False, replace=0)
-        allowed = self._filter_set(searcher, filters)
-        if allowed is not None:
-            collector = collectors.FilterCollector(collector, allow=allowed)
-        searcher.search_with_collector(query, collector)
-        results = collector.results()
-        # Group by document using columns (no stored-field loads): the first entry of a document
-        # is its best; remember its best section entry too.
-        doc_column = searcher.reader().column_reader("doc_uri")
-        entry_column = searcher.reader().column_reader("entry")
-        best: dict[str, tuple[float, int]] = {}
-        best_section: dict[str, int] = {}
-        order: list[str] = []
-        for score, docnum in results.top_n:
-            doc_uri = doc_column[docnum]
-            if doc_uri not in best:
-                best[doc_uri] = (score, docnum)
-                order.append(doc_uri)
-            if entry_column[docnum] == "section" and doc_uri not in best_section:
-                best_section[doc_uri] = docnum
-        hits = tuple(
-            self._make_hit(searcher, query, best[u][0], best[u][1], best_section.get(u))
-            for u in order[:limit]
-        )
+            ranked = self._rank(plan, filters)
+            hits = tuple(self._make_hit(item, plan) for item in heapq.nsmallest(limit, ranked, key=_order))
         suggestions = self._suggest(text, filters) if not hits else ()
         return SearchResults(
-            query=text, hits=hits, total=len(order), expanded_terms=variants, suggestions=suggestions
+            query=text, hits=hits, total=len(ranked), expanded_terms=plan.variants, suggestions=suggestions
         )
 
     def close(self) -> None:
@@ -267,69 +213,150 @@ class Searcher:
         with self._lock:
             self._searcher.close()
 
-    def _filter_set(self, searcher: Any, filters: SearchFilters) -> Any:
-        """The set of entry numbers a filter allows, computed once per distinct filter."""
+    # --- scoring ---------------------------------------------------------------------------
+
+    def _word_scores(self, word: QueryWord) -> dict[int, float]:
+        """Each entry's score for one word: its best-scoring spelling (cached per word)."""
+        cached = self._word_cache.get(word.word)
+        if cached is not None:
+            return cached
+        best: dict[int, float] | None = None
+        for variant in word.variants:
+            scores = self._variant_scores(variant.stems)
+            if variant.weight != 1.0:
+                scores = {e: s * variant.weight for e, s in scores.items()}
+            if best is None:
+                best = scores
+                continue
+            if best is scores or not scores:
+                continue
+            best = dict(best)
+            for entry, score in scores.items():
+                if score > best.get(entry, 0.0):
+                    best[entry] = score
+        result = best or {}
+        if len(self._word_cache) >= _WORD_CACHE_SIZE:
+            self._word_cache.pop(next(iter(self._word_cache)))
+        self._word_cache[word.word] = result
+        return result
+
+    def _variant_scores(self, stems: tuple[str, ...]) -> dict[int, float]:
+        tables = [self._scores(s) for s in stems]
+        if len(tables) == 1:
+            return tables[0]
+        # A phrase: entries holding every stem, scored by their sum.
+        tables.sort(key=len)
+        common = set(tables[0]).intersection(*tables[1:])
+        return {e: sum(t[e] for t in tables) for e in common}
+
+    def _rank(self, plan: QueryPlan, filters: SearchFilters) -> list[_Ranked]:
+        allowed = self._filter_set(filters)
+        totals: dict[int, float] = {}
+        counts: dict[int, int] = {}
+        for word in plan.words:
+            for entry, score in self._word_scores(word).items():
+                if entry in totals:
+                    totals[entry] += score
+                    counts[entry] += 1
+                else:
+                    totals[entry] = score
+                    counts[entry] = 1
+        n = len(plan.words)
+        coverage = [(c / n) ** COVERAGE_EXPONENT for c in range(n + 1)]
+        entries = self._entries
+        doc_of, is_section = entries.doc_of, entries.is_section
+        best: dict[int, float] = {}
+        best_entry: dict[int, int] = {}
+        best_section: dict[int, tuple[float, int]] = {}
+        for entry, total in totals.items():
+            if allowed is not None and entry not in allowed:
+                continue
+            score = total * coverage[counts[entry]]
+            doc = doc_of[entry]
+            if score > best.get(doc, 0.0):
+                best[doc] = score
+                best_entry[doc] = entry
+            if is_section[entry] and score > best_section.get(doc, (0.0, 0))[0]:
+                best_section[doc] = (score, entry)
+        ranked: list[_Ranked] = []
+        kept_family: dict[str, _Ranked] = {}
+        for doc, score in best.items():
+            entry = best_section[doc][1] if doc in best_section else best_entry[doc]
+            page = entries.stack_page[doc]
+            if page is not None:
+                score *= _stack_factor(page, plan.stacks)
+            item = _Ranked(entries.doc_uris[doc], score, entry)
+            if page is not None and page.family is not None:
+                current = kept_family.get(page.family)
+                if current is None or item.order < current.order:
+                    kept_family[page.family] = item
+                continue
+            ranked.append(item)
+        ranked.extend(kept_family.values())
+        return ranked
+
+    def _filter_set(self, filters: SearchFilters) -> frozenset[int] | None:
+        """The entry numbers a filter allows, computed once per distinct filter."""
         query = filters.to_query()
         if query is None:
             return None
         key = repr(query)
         cached = self._filter_cache.get(key)
         if cached is None:
-            cached = searcher.docs_for_query(query)
-            if not isinstance(cached, set):
-                cached = set(cached)
+            if not filters.axes and not filters.stacks:
+                # Kinds alone (the default filter) come from the URIs; no index query needed.
+                kinds = frozenset(filters.kinds or DEFAULT_KINDS)
+                entries = self._entries
+                cached = frozenset(
+                    n for n, doc in enumerate(entries.doc_of) if entries.doc_kind[doc] in kinds
+                )
+            else:
+                cached = frozenset(self._searcher.docs_for_query(query))
             if len(self._filter_cache) > 256:
                 self._filter_cache.clear()
             self._filter_cache[key] = cached
         return cached
 
-    def _make_hit(
-        self, searcher: Any, query: Query, score: float, top: int, section: int | None
-    ) -> SearchHit:
-        point = searcher.stored_fields(section if section is not None else top)
-        doc_uri = point["doc_uri"]
-        doc = self._corpus.get(doc_uri)
-        snippet = _clean_snippet(self._highlight(query, point["body"]))
-        if not snippet:
-            snippet = _plain_snippet(point["body"])
+    # --- hits ------------------------------------------------------------------------------
+
+    def _make_hit(self, item: _Ranked, plan: QueryPlan) -> SearchHit:
+        stored = self._searcher.stored_fields(item.entry)
+        body = stored.get("body") or ""
+        snippet = make_snippet(body, plan.stems) or plain_text(body)
         return SearchHit(
-            uri=point["uri"],
-            doc_uri=doc_uri,
-            kind=Kind(point["kind"]),
-            title=point["title"],
-            section=point["heading"] or None,
-            score=round(float(score), 4),
+            uri=stored["uri"],
+            doc_uri=stored["doc_uri"],
+            kind=Kind(stored["kind"]),
+            title=stored["title"],
+            section=stored.get("heading") or None,
+            score=round(float(item.score), 4),
             snippet=snippet,
-            provenance=doc.provenance if doc is not None else Provenance(path=""),
+            provenance=provenance_from_record(stored.get("provenance")),
         )
 
-    def _highlight(self, query: Query, text: str) -> str:
-        terms = {value for field, value in query.iter_all_terms() if field in ("body", "heading", "title")}
-        if not terms:
-            return ""
-        fragmenter = highlight.ContextFragmenter(maxchars=_SNIPPET_CHARS, surround=70)
-        analyzer = self._index.index.schema["body"].analyzer
-        return str(
-            highlight.highlight(
-                text[:_HIGHLIGHT_CHARS],
-                frozenset(terms),
-                analyzer,
-                fragmenter,
-                _BoldFormatter(),
-                top=2,
-                scorer=highlight.BasicFragmentScorer(),
-                order=highlight.SCORE,
-            )
-        )
+    # --- when nothing matches --------------------------------------------------------------
+
+    def _corpus(self) -> Corpus:
+        source = self._corpus_source
+        return source() if callable(source) else source
+
+    def _vocabulary(self) -> tuple[frozenset[str], list[str]]:
+        if self._vocabulary_cache is None:
+            words: set[str] = set()
+            for doc in self._corpus():
+                words.update(w.lower() for w in _VOCAB_WORD.findall(doc.title + " " + doc.body))
+            self._vocabulary_cache = (frozenset(words), sorted(words))
+        return self._vocabulary_cache
 
     def _suggest(self, text: str, filters: SearchFilters) -> tuple[str, ...]:
+        vocabulary, ordered = self._vocabulary()
         corrected: list[str] = []
         changed = False
         for word in query_words(text):
-            if len(word) < 4 or word in _STOPWORDS or word in self._vocabulary:
+            if len(word) < 4 or word in QUERY_STOPWORDS or word in vocabulary:
                 corrected.append(word)
                 continue
-            close = difflib.get_close_matches(word, self._vocabulary_list, n=1, cutoff=0.75)
+            close = difflib.get_close_matches(word, ordered, n=1, cutoff=0.75)
             corrected.append(close[0] if close else word)
             changed = changed or bool(close)
         suggestions: list[str] = []
@@ -340,20 +367,26 @@ class Searcher:
         suggestions.extend(self._fallback_suggestions())
         return tuple(dict.fromkeys(suggestions))
 
-    @cached_property
-    def _vocabulary(self) -> frozenset[str]:
-        words: set[str] = set()
-        for doc in self._corpus:
-            words.update(w.lower() for w in _VOCAB_WORD.findall(doc.title + " " + doc.body))
-        return frozenset(words)
-
-    @cached_property
-    def _vocabulary_list(self) -> list[str]:
-        return sorted(self._vocabulary)
-
     def _fallback_suggestions(self) -> tuple[str, ...]:
-        themes = [d.title for d in self._corpus.of_kind(Kind.THEME)][:4]
+        themes = [d.title for d in self._corpus().of_kind(Kind.THEME)][:4]
         return tuple(themes) or ("zerops.yaml", "environment variables")
+
+
+def _kind_of(uri: str) -> Kind | None:
+    try:
+        return split_uri(uri)[0]
+    except ValueError:
+        return None
+
+
+def _stack_factor(page: StackPage, named: frozenset[str]) -> float:
+    if not named:
+        return UNNAMED_FAMILY_FACTOR if page.family is not None else 1.0
+    return NAMED_STACK_BOOST if page.stack in named else OTHER_STACK_FACTOR
+
+
+def _order(item: _Ranked) -> tuple[float, str]:
+    return item.order
 
 
 def filters_from(

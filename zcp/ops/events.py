@@ -108,7 +108,7 @@ def build_event(version: AppVersion, names: Mapping[str, str]) -> Event:
         status=version.status,
         services=(names.get(version.service_stack_id, version.service_stack_id),),
         id=version.id,
-        duration=state.duration,
+        duration=round(state.duration, 1) if state.duration is not None else None,
         detail=detail,
         build_service_id=version.build.service_stack_id if version.build else None,
     )

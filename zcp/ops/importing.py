@@ -68,7 +68,7 @@ async def read_source(content: str | None, file_path: str | None, work_dir: Path
     if (content is None) == (file_path is None):
         raise InvalidUsage(
             "give the import YAML either inline (content) or as a file (filePath), exactly one of them",
-            suggestion='e.g. zerops_import content="services:\\n  - hostname: db\\n    type: postgresql@16\\n    mode: NON_HA".',
+            suggestion='e.g. zerops_import content="services:\\n  - hostname: db\\n    type: postgresql:single@16".',
         )
     if content is not None:
         source = ImportSource(content)

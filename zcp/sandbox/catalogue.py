@@ -3,6 +3,10 @@
 Runtimes (category ``USER``), managed services (``STANDARD``), storage, and the hidden plumbing types
 (``BUILD``, ``CORE``, ``HTTP_L7_BALANCER``) with their versions, default ports and the credentials a
 managed service generates. Ids are derived from names, so they are the same in every run.
+
+HA-capable databases and caches (PostgreSQL, MariaDB, ClickHouse, Valkey) are imported as
+``postgresql:single@18`` / ``postgresql:ha@18`` (the 2026 form) or as ``postgresql@18`` plus
+``mode`` (legacy); both name the same version here (see :mod:`zcp.schema.managed_types`).
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Final
 
 from zcp.sandbox.ids import stable_id
+from zcp.schema.managed_types import PROFILES, VARIANT_TECHNOLOGIES, VARIANTS, parse_type
 
 
 @dataclass(frozen=True)
@@ -57,6 +62,21 @@ class StackType:
         return stable_id(f"type:{self.name}")
 
     @property
+    def technology(self) -> str:
+        """``postgresql`` for PostgreSQL (the part of its version names before ``@``)."""
+        return self.versions[0].base if self.versions else ""
+
+    @property
+    def takes_variant(self) -> bool:
+        """True when imports may write ``:single``/``:ha`` into the type."""
+        return self.is_managed and self.technology in VARIANT_TECHNOLOGIES
+
+    @property
+    def profiles(self) -> tuple[str, ...]:
+        """The tuning profiles an import may pick (empty when the type has none)."""
+        return tuple(PROFILES.get(self.technology, {})) if self.is_managed else ()
+
+    @property
     def is_runtime(self) -> bool:
         return self.category == "USER"
 
@@ -97,7 +117,12 @@ _SPECS: Final = (
     _Spec("Java", "USER", ("java@17", "java@21")),
     _Spec(".NET", "USER", ("dotnet@8", "dotnet@9", "dotnet@10")),
     _Spec("Ruby", "USER", ("ruby@3.3", "ruby@3.4")),
-    _Spec("Rust", "USER", ("rust@1", "rust@stable")),
+    _Spec(
+        "Rust",
+        "USER",
+        ("rust@1.86", "rust@1.80", "rust@1.78", "rust@nightly"),
+        aliases={"rust@1.86": ("rust@1", "rust@stable")},
+    ),
     _Spec("Elixir", "USER", ("elixir@1.16",)),
     _Spec("Gleam", "USER", ("gleam@1.5",)),
     _Spec(
@@ -243,10 +268,20 @@ CATALOGUE: Final = _build_catalogue()
 
 
 def find_version(type_version: str) -> tuple[StackType, StackVersion] | None:
-    """The user-facing (non-system) type and version an import ``type:`` names, or ``None``."""
+    """The user-facing (non-system) type and version an import ``type:`` names, or ``None``.
+
+    ``postgresql:ha@18`` names the same version as ``postgresql@18``; a variant on a type that
+    takes none (``nats:ha@2.12``) names nothing.
+    """
     wanted = type_version.strip()
+    parsed = parse_type(wanted)
+    variant = parsed.variant
+    if variant is not None:
+        if variant not in VARIANTS:
+            return None
+        wanted = parsed.legacy
     for stack_type in CATALOGUE:
-        if stack_type.is_system:
+        if stack_type.is_system or (variant is not None and not stack_type.takes_variant):
             continue
         for version in stack_type.versions:
             if version.status == "ACTIVE" and (wanted == version.name or wanted in version.aliases):

@@ -24,6 +24,7 @@ from zcp.sandbox.envs import KEY_PATTERN, generated_env, parse_env_file
 from zcp.sandbox.failures import ApiFailure
 from zcp.sandbox.model import EnvVar, Grant, Process, Project, Service, ServicePort
 from zcp.sandbox.sandbox import Sandbox
+from zcp.schema.managed_types import MODE_OF_VARIANT, check_entry, deployment, parse_type
 
 HOSTNAME: Final = re.compile(HOSTNAME_PATTERN)
 KNOWN_KEYS: Final = frozenset(
@@ -49,6 +50,8 @@ KNOWN_KEYS: Final = frozenset(
         "objectStorageRawPolicy",
         "mount",
         "verticalAutoscaling",
+        "profile",
+        "profileOverrides",
     }
 )
 OBJECT_STORAGE_POLICIES: Final = frozenset(
@@ -227,14 +230,21 @@ def _plan_service(
     stack_type, version = found
 
     mode = entry.get("mode")
+    # A :single/:ha variant in the type decides the deployment; mode is then deprecated and ignored.
+    variant = parse_type(type_name).variant
     if stack_type.category == "OBJECT_STORAGE" and mode is not None:
         problems.add("projectImportInvalidParameter", f"{host}.mode", "mode not supported")
     elif mode is not None and mode not in ("HA", "NON_HA"):
         problems.add(
             "projectImportInvalidParameter", f"{host}.mode", f"Allowed values: [HA, NON_HA], {mode} given."
         )
-    elif mode is None and stack_type.is_managed:
+    elif mode is None and variant is None and stack_type.is_managed and not stack_type.takes_variant:
         problems.add("projectImportMissingParameter", f"{host}.mode", "required for managed services")
+    if stack_type.is_managed:
+        mode = MODE_OF_VARIANT[deployment(type_name, mode)]
+    for finding in check_entry(entry):
+        if finding.blocking and finding.key in ("profile", "profileOverrides"):
+            problems.add("projectImportInvalidParameter", f"{host}.{finding.key}", finding.message)
 
     for key in ("minContainers", "maxContainers"):
         value = entry.get(key)

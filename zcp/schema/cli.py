@@ -85,6 +85,9 @@ def _validate(args: argparse.Namespace) -> int:
             line = f":{problem.line}" if problem.line is not None else ""
             hint = f" — {problem.suggestion}" if problem.suggestion else ""
             print(f"{args.file}{line}: {problem.path or '(document)'}: {problem.message}{hint}")
+    if not args.json:
+        for note in report.notes:
+            print(f"{args.file}: note: {note}")
     return 0 if report.valid else 1
 
 

@@ -13,6 +13,18 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from zcp.schema.managed_types import technology
+
+__all__ = [
+    "PATHS",
+    "SchemaEnums",
+    "compact_values",
+    "enum_values",
+    "extract_enums",
+    "schema_node",
+    "technology",
+]
+
 log = logging.getLogger(__name__)
 
 _ZEROPS_ENTRY = ("properties", "zerops", "items", "properties")
@@ -60,11 +72,6 @@ class SchemaEnums:
     def versions_of(self, base: str) -> tuple[str, ...]:
         """Every catalogue string whose technology (the part before ``@``) is ``base``."""
         return tuple(v for v in self.all_versions() if technology(v) == base)
-
-
-def technology(value: str) -> str:
-    """``nodejs@22`` → ``nodejs``; ``postgresql:ha@16`` → ``postgresql``; ``static`` → ``static``."""
-    return value.split("@", 1)[0].split(":", 1)[0]
 
 
 def _resolve(node: Any, root: Mapping[str, Any]) -> Any:

@@ -6,6 +6,12 @@ unknown key stands, or the shape a value should have. ``jsonschema`` is imported
 A leading ``#zeropsPreprocessor=on`` (or ``#yamlPreprocessor=on``) line is a YAML comment; with
 it, string values holding ``<@...>`` expressions are not judged, since the platform expands them
 first.
+
+Import YAML is checked for both spellings of a managed service's deployment
+(:mod:`~zcp.schema.managed_types`): ``postgresql:single@18`` + ``profile`` and the legacy
+``postgresql@18`` + ``mode``. A schema that lists only one form accepts the other, profiles are
+checked against the type and variant, and deprecated or ignored settings come back as ``notes``
+(advice that does not make the document invalid).
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ from zcp.errors import InvalidImportYaml, InvalidZeropsYaml
 from zcp.schema.bundled import bundled_schema
 from zcp.schema.enums import technology
 from zcp.schema.live import LoadedSchema, Origin
+from zcp.schema.managed_types import both_forms, check_entry
 from zcp.schema.sources import SchemaKind
 from zcp.schema.yaml_marks import LoadedYaml, Mark, YamlProblem, load_yaml
 
@@ -72,6 +79,8 @@ class ValidationReport(BaseModel):
     problems: tuple[SchemaProblem, ...] = ()
     schema_origin: Origin = "bundled"
     preprocessor: bool = False
+    #: Advice that does not make the document invalid (a deprecated or ignored setting).
+    notes: tuple[str, ...] = ()
 
     @property
     def valid(self) -> bool:
@@ -80,9 +89,8 @@ class ValidationReport(BaseModel):
 
     def render(self) -> str:
         """One line per problem, or a short all-clear."""
-        if self.valid:
-            return f"{self.kind.label}: valid"
-        return "\n".join(problem.render() for problem in self.problems)
+        lines = [problem.render() for problem in self.problems] or [f"{self.kind.label}: valid"]
+        return "\n".join([*lines, *(f"note: {note}" for note in self.notes)])
 
     def raise_for_problems(self) -> None:
         """Raise :class:`InvalidZeropsYaml` / :class:`InvalidImportYaml` when there is a problem."""
@@ -133,9 +141,13 @@ def validate_document(
         document, origin = bundled_schema(kind), "bundled"
     preprocessor = bool(_PREPROCESSOR_HEADER.match(text))
 
-    def report(problems: list[SchemaProblem]) -> ValidationReport:
+    def report(problems: list[SchemaProblem], notes: Sequence[str] = ()) -> ValidationReport:
         return ValidationReport(
-            kind=kind, problems=tuple(problems), schema_origin=origin, preprocessor=preprocessor
+            kind=kind,
+            problems=tuple(problems),
+            schema_origin=origin,
+            preprocessor=preprocessor,
+            notes=tuple(notes),
         )
 
     if len(text) > MAX_DOCUMENT_CHARS:
@@ -180,14 +192,79 @@ def validate_document(
         )
 
     problems: list[SchemaProblem] = []
+    notes: list[str] = []
+    if kind is SchemaKind.IMPORT:
+        document = _with_both_type_forms(document)
     validator = _validator(document)
     for error in validator.iter_errors(loaded.data):
         problems.extend(_explain(error, loaded, document))
+    if kind is SchemaKind.IMPORT:
+        # A type/profile finding says more than the bare enum miss at the same place; keep it alone.
+        managed = _managed_type_problems(loaded, notes)
+        covered = {p.path for p in managed}
+        problems = [p for p in problems if p.path not in covered] + managed
     if preprocessor:
         problems = [p for p in problems if not _holds_expression(loaded, p)]
     if kind is SchemaKind.ZEROPS:
         problems.extend(_setup_problems(loaded, required_setup))
-    return report(_ordered(problems))
+    return report(_ordered(problems), notes)
+
+
+# --- managed-service types ----------------------------------------------------------------------
+
+_COMPLETED: dict[int, tuple[Mapping[str, Any], Mapping[str, Any]]] = {}
+_PROFILE_PROPERTIES: dict[str, Any] = {
+    "profile": {
+        "type": "string",
+        "description": "Managed-service profile (autoscaling envelope and tuning).",
+    },
+    "profileOverrides": {"type": "object", "description": "Settings a profile lets you override."},
+}
+
+
+def _with_both_type_forms(document: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The import schema accepting both managed-type spellings and ``profile`` (cached per schema).
+
+    A live schema may predate the 2026 variants or drop the legacy names; the platform takes both.
+    """
+    cached = _COMPLETED.get(id(document))
+    if cached is not None and cached[0] is document:
+        return cached[1]
+    import copy
+
+    completed: dict[str, Any] = copy.deepcopy(dict(document))
+    service = completed.get("properties", {}).get("services", {}).get("items", {})
+    props = service.get("properties") if isinstance(service, dict) else None
+    if isinstance(props, dict):
+        type_node = props.get("type")
+        if isinstance(type_node, dict) and isinstance(type_node.get("enum"), list):
+            type_node["enum"] = both_forms(str(v) for v in type_node["enum"])
+        for key, node in _PROFILE_PROPERTIES.items():
+            props.setdefault(key, node)
+    if len(_COMPLETED) >= 8:
+        _COMPLETED.clear()
+    _COMPLETED[id(document)] = (document, completed)
+    return completed
+
+
+def _managed_type_problems(loaded: LoadedYaml, notes: list[str]) -> list[SchemaProblem]:
+    """Type/mode/profile checks per service entry; advice goes to ``notes``."""
+    data = loaded.data
+    services = data.get("services") if isinstance(data, Mapping) else None
+    if not isinstance(services, list):
+        return []
+    problems: list[SchemaProblem] = []
+    for n, entry in enumerate(services):
+        if not isinstance(entry, Mapping):
+            continue
+        for finding in check_entry(entry):
+            path = ["services", n, finding.key]
+            if finding.blocking:
+                problems.append(_problem(loaded, path, finding.message, finding.suggestion, "managedType"))
+            else:
+                hint = f" — {finding.suggestion}" if finding.suggestion else ""
+                notes.append(f"{format_path(path)}: {finding.message}{hint}")
+    return problems
 
 
 # --- helpers -----------------------------------------------------------------------------------

@@ -37,7 +37,11 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
         description="Pull a source group (or all) from GitHub or a local checkout into the corpus.",
     )
     pull.add_argument(
-        "group", nargs="?", default="all", help="a source group of sync/config.yaml, or all (default)"
+        "group",
+        nargs="?",
+        default="all",
+        metavar="GROUP|PAGE",
+        help="a source group of sync/config.yaml, all (default), or one page (guides/backup)",
     )
     pull.add_argument(
         "--from", dest="from_dir", type=Path, metavar="DIR", help="read a local checkout of the docs"
@@ -92,11 +96,14 @@ def _pull(args: argparse.Namespace) -> int:
     from datetime import UTC, datetime
 
     from zcp.errors import InvalidParameter
+    from zcp.sync.corpus_swap import atomic_write_text
     from zcp.sync.docs_pull import PullOptions, pull_docs
     from zcp.sync.docs_source import DocsSource, LocalCheckout
-    from zcp.sync.github_source import GitHubAccess, GitHubSource
+    from zcp.sync.github_archive import ListingCache
+    from zcp.sync.github_source import GitHubAccess, GitHubSource, Strategy
 
     settings, paths, config = _context(args)
+    page = None if args.group == "all" or args.group in config.groups else args.group
     source: DocsSource
     if args.from_dir is not None:
         if args.ref:
@@ -106,18 +113,33 @@ def _pull(args: argparse.Namespace) -> int:
             )
         source = LocalCheckout(args.from_dir)
     else:
+        # A group is one archive download; a single page is a few file requests.
         access = GitHubAccess(settings.github_api_url, settings.github_token, config.github)
-        source = GitHubSource(config.upstream.repo, args.ref or config.upstream.ref, access)
-    with _progress() as progress:
-        report = pull_docs(
-            config=config,
-            source=source,
-            paths=paths,
-            options=PullOptions(group=args.group, dry_run=args.dry_run, force=args.force),
-            clock=lambda: datetime.now(UTC),
-            progress=progress,
-            rebuild_index=lambda: _rebuild_index(paths),
+        source = GitHubSource(
+            config.upstream.repo,
+            args.ref or config.upstream.ref,
+            access,
+            strategy=Strategy.FILES if page is not None else Strategy.ARCHIVE,
+            listing_cache=ListingCache(settings.user_cache_dir / "sync", atomic_write_text),
         )
+    try:
+        with _progress() as progress:
+            report = pull_docs(
+                config=config,
+                source=source,
+                paths=paths,
+                options=PullOptions(
+                    group="all" if page is not None else args.group,
+                    dry_run=args.dry_run,
+                    force=args.force,
+                    page=page,
+                ),
+                clock=lambda: datetime.now(UTC),
+                progress=progress,
+                rebuild_index=lambda: _rebuild_index(paths),
+            )
+    finally:
+        source.close()
     print_pull_report(report)
     return EXIT_OK
 

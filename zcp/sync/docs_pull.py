@@ -14,7 +14,7 @@ import hashlib
 import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
@@ -29,7 +29,15 @@ from zcp.sync.corpus_swap import Staging, atomic_write_text
 from zcp.sync.doc_transform import Converted, MdxSettings, PageError, mdx_to_markdown
 from zcp.sync.docs_source import DocsSource, Snapshot, SnapshotLoader
 from zcp.sync.mdx_render import LinkMap
-from zcp.sync.pull_plan import PlannedPage, Universe, inputs_hash, is_current, plan_universe, settings_digest
+from zcp.sync.pull_plan import (
+    PlannedPage,
+    Universe,
+    inputs_hash,
+    is_current,
+    plan_universe,
+    select_page,
+    settings_digest,
+)
 from zcp.sync.sync_config import SyncConfig
 
 
@@ -56,6 +64,8 @@ class PullOptions:
     group: str = "all"
     dry_run: bool = False
     force: bool = False
+    #: Pull only this page (a corpus name such as ``guides/backup``, or an upstream path).
+    page: str | None = None
 
 
 @dataclass(frozen=True)
@@ -171,7 +181,7 @@ def _pull(
     progress: PullProgress,
     rebuild_index: Callable[[], str] | None,
 ) -> PullReport:
-    selected = config.select(options.group)
+    selected = config.select(options.group) if options.page is None else tuple(config.sources)
     progress.phase(f"listing {source.label}")
     snapshot = source.snapshot(sorted({s.path for s in config.sources}))
     universe = plan_universe(config, snapshot, selected)
@@ -183,10 +193,16 @@ def _pull(
             suggestion="Check the source folders in sync/config.yaml and the --from/--ref you gave; "
             "nothing was changed.",
         )
+    if options.page is not None:
+        universe = replace(universe, selected=(select_page(universe, options.page, config.groups),))
     manifest = read_manifest(paths.manifest_file)
     work = _plan(config, source, snapshot, universe, manifest, paths.corpus_dir, options, clock, progress)
-    scope = pull_scope(config, options, manifest)
-    kept_entries = {k: v for k, v in manifest.files.items() if v.source not in scope}
+    if options.page is not None:
+        pulled = universe.selected[0].corpus_path
+        kept_entries = {k: v for k, v in manifest.files.items() if k != pulled}
+    else:
+        scope = pull_scope(config, options, manifest)
+        kept_entries = {k: v for k, v in manifest.files.items() if v.source not in scope}
     files = {**kept_entries, **work.entries}
     new_manifest = Manifest(
         version=1, repo=config.upstream.repo, ref=snapshot.ref, files=dict(sorted(files.items()))
@@ -266,6 +282,8 @@ def _plan(
         _decide(page, converted.markdown, entry, manifest.files.get(page.corpus_path), local, options, work)
         progress.advance()
 
+    if options.page is not None:
+        return work  # a single-page pull removes nothing
     wanted = {p.corpus_path for p in universe.selected}
     names = pull_scope(config, options, manifest)
     for corpus_path, entry in sorted(manifest.files.items()):

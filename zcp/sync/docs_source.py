@@ -68,6 +68,10 @@ class DocsSource(Protocol):
         """Several files at once (``{path: bytes}``); ``on_read`` is called as each one arrives."""
         ...
 
+    def close(self) -> None:
+        """Release connections (a no-op for sources without any)."""
+        ...
+
 
 class BlobReader(Protocol):
     def read(self, path: str, sha: str) -> bytes: ...
@@ -185,3 +189,6 @@ class LocalCheckout:
             if on_read is not None:
                 on_read(path)
         return found
+
+    def close(self) -> None:
+        """Nothing to release for a folder on disk."""

@@ -1,10 +1,18 @@
-"""GitHub as the docs upstream, through PyGithub: read a snapshot, publish one pull request.
+"""GitHub as the docs upstream: read a snapshot, publish one pull request.
 
-Reads use the Git Data API: one request resolves the ref to a commit, one lists the whole tree
-recursively, then one blob request per page that changed (fetched by a small thread pool, since
-PyGithub is synchronous). Writes put every changed file into one tree, one commit, one branch and
-one pull request. Every PyGithub or network failure becomes a :class:`SyncError` whose message
-says what was being done and whose suggestion says how to fix it; the token never appears.
+Two ways to read, chosen by whoever builds the source:
+
+- ``Strategy.ARCHIVE`` (pulling a group or everything): a conditional request resolves the ref
+  and one tarball brings every file of the commit (:mod:`zcp.sync.github_archive`); a re-pull
+  of an unchanged ref costs one free ``304``. This is what keeps a first ``pull all`` inside
+  anonymous GitHub's 60 requests an hour.
+- ``Strategy.FILES`` (one page, and pushes): the Git Data API through PyGithub — one request
+  resolves the ref, one lists the tree recursively, then one blob request per file needed
+  (fetched by a small thread pool, since PyGithub is synchronous).
+
+Writes put every changed file into one tree, one commit, one branch and one pull request. Every
+failure becomes a :class:`SyncError` whose message says what was being done and whose
+suggestion says how to fix it; the token never appears.
 """
 
 from __future__ import annotations
@@ -16,11 +24,12 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Any
 
 from zcp.errors import SyncError
 from zcp.sync.docs_source import Snapshot
+from zcp.sync.github_archive import CachedListing, GitHubHttp, ListingCache, status_error
 from zcp.sync.sync_config import GitHubClient
 
 log = logging.getLogger(__name__)
@@ -81,64 +90,46 @@ def _from_status(exc: Any, action: str, repo: str, access: GitHubAccess) -> Sync
     data = getattr(exc, "data", None)
     message = str(data.get("message", "")) if isinstance(data, dict) else ""
     headers = {str(k).lower(): str(v) for k, v in (getattr(exc, "headers", None) or {}).items()}
-    details = {"status": status, "repo": repo}
-    rate_limited = status == 429 or (
-        status == 403 and ("rate limit" in message.lower() or headers.get("x-ratelimit-remaining") == "0")
-    )
-    if status == 401:
-        return SyncError(
-            f"GitHub rejected the token while {action} (401 {message or 'Bad credentials'})",
-            suggestion="Check GH_TOKEN / GITHUB_TOKEN; unset both to read a public repository anonymously.",
-            details=details,
-        )
-    if rate_limited:
-        reset = headers.get("x-ratelimit-reset", "")
-        when = ""
-        if reset.isdigit():
-            when = " until " + datetime.fromtimestamp(int(reset), UTC).strftime("%H:%M UTC")
-        hint = (
-            "Wait for the limit to reset, or pull from a local checkout with --from DIR."
-            if access.token
-            else "Set GH_TOKEN (anonymous requests get only 60 per hour), or pull with --from DIR."
-        )
-        return SyncError(f"GitHub rate limit reached while {action}{when}", suggestion=hint, details=details)
-    if status == 403:
-        return SyncError(
-            f"GitHub refused {action} (403 {message or 'Forbidden'})",
-            suggestion=f"The token needs read access to {repo}; pushing also needs contents and "
-            "pull-request write access.",
-            details=details,
-        )
-    if status == 404:
-        return SyncError(
-            f"not found on GitHub while {action} (404): {repo}",
-            suggestion="Check upstream.repo and upstream.ref in sync/config.yaml (or --ref); "
-            "a private repository needs GH_TOKEN.",
-            details=details,
-        )
-    if status == 422:
-        return SyncError(
-            f"GitHub could not process {action} (422 {message or 'Unprocessable Entity'})",
-            suggestion="Read the message above; the branch may already exist or the ref may be invalid.",
-            details=details,
-        )
-    return SyncError(
-        f"GitHub answered {status or 'an error'} while {action}{': ' + message if message else ''}",
-        suggestion="Run the command again later; if it persists, check the GitHub status page.",
-        details=details,
-    )
+    return status_error(status, message, headers, action, repo, token=bool(access.token))
+
+
+class Strategy(StrEnum):
+    """How a :class:`GitHubSource` reads (see the module docstring)."""
+
+    ARCHIVE = "archive"
+    FILES = "files"
+
+
+#: Above this many files to read, one archive download is cheaper than a request per blob.
+ARCHIVE_THRESHOLD = 20
 
 
 class GitHubSource:
     """A docs repository on GitHub (or GitHub Enterprise / the test fake)."""
 
-    def __init__(self, repo: str, ref: str, access: GitHubAccess, *, github: Any | None = None) -> None:
+    def __init__(
+        self,
+        repo: str,
+        ref: str,
+        access: GitHubAccess,
+        *,
+        github: Any | None = None,
+        strategy: Strategy = Strategy.FILES,
+        listing_cache: ListingCache | None = None,
+    ) -> None:
         self.repo_name = repo
         self.ref = ref
         self.access = access
+        self.strategy = strategy
         self._github = github
         self._lock = threading.Lock()
         self._repo: Any = None
+        self._listing = listing_cache or ListingCache(None, lambda path, text: None)
+        self._http: GitHubHttp | None = None
+        self._texts: dict[str, bytes] = {}  # file contents from an archive, by path
+        self._shas: dict[str, str] = {}
+        self._commit = ""
+        self._archived = False
 
     @property
     def label(self) -> str:
@@ -152,6 +143,11 @@ class GitHubSource:
                     self._github = make_github(self.access)
                 self._repo = self._github.get_repo(self.repo_name)
             return self._repo
+
+    def close(self) -> None:
+        """Release the HTTP connections of archive reads."""
+        if self._http is not None:
+            self._http.close()
 
     def errors(self, action: str) -> Any:
         return github_errors(action, self.repo_name, self.access)
@@ -178,14 +174,47 @@ class GitHubSource:
         return self.snapshot_at(self.ref, folders)
 
     def snapshot_at(self, ref: str, folders: Iterable[str]) -> Snapshot:
-        """The pages under ``folders`` at ``ref`` (one commit request, one tree request)."""
-        commit, tree_sha = self.resolve(ref)
-        files = self.tree(tree_sha)
+        """The pages under ``folders`` at ``ref`` (see :class:`Strategy` for what it costs)."""
+        if self.strategy is Strategy.ARCHIVE:
+            commit, files = self._archive_listing(ref)
+        else:
+            commit, tree_sha = self.resolve(ref)
+            files = self.tree(tree_sha)
         prefixes = tuple(f.rstrip("/") + "/" for f in folders)
         pages = {p: s for p, s in sorted(files.items()) if p.endswith(".mdx") and p.startswith(prefixes)}
         return Snapshot(commit=commit, ref=ref, pages=pages, lookup=files.get)
 
+    def _http_client(self) -> GitHubHttp:
+        if self._http is None:
+            client = self.access.client
+            self._http = GitHubHttp(
+                self.access.api_url, self.access.token, timeout=client.timeout, retries=client.retries
+            )
+        return self._http
+
+    def _archive_listing(self, ref: str) -> tuple[str, dict[str, str]]:
+        """Resolve ``ref`` conditionally; download the archive only for a commit not seen before."""
+        cached = self._listing.load(self.repo_name, ref)
+        resolved = self._http_client().resolve(self.repo_name, ref, cached)
+        self._commit = resolved.commit
+        if resolved.not_modified and cached is not None:
+            log.info("%s@%s unchanged since the last pull (%s)", self.repo_name, ref, resolved.commit[:12])
+            self._shas = dict(cached.files)
+            return resolved.commit, self._shas
+        self._download_archive()
+        self._listing.save(self.repo_name, CachedListing(ref, resolved.etag, resolved.commit, self._shas))
+        return resolved.commit, self._shas
+
+    def _download_archive(self) -> None:
+        archive = self._http_client().archive(self.repo_name, self._commit)
+        self._shas = archive.shas
+        self._texts = archive.texts
+        self._archived = True
+
     def read(self, path: str, sha: str) -> bytes:
+        data = self._texts.get(path)
+        if data is not None and self._shas.get(path) == sha:
+            return data
         with self.errors(f"reading {path}"):
             blob = self.repository.get_git_blob(sha)
             content = blob.content or ""
@@ -198,6 +227,9 @@ class GitHubSource:
     ) -> dict[str, bytes]:
         if not items:
             return {}
+        missing = [item for item in items if self._texts.get(item[0]) is None]
+        if self.strategy is Strategy.ARCHIVE and not self._archived and len(missing) > ARCHIVE_THRESHOLD:
+            self._download_archive()  # the listing came from the cache; one archive beats many blobs
         found: dict[str, bytes] = {}
 
         def fetch(item: tuple[str, str]) -> tuple[str, bytes]:

@@ -15,7 +15,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from zcp.errors import ConfigError
+from zcp.errors import ConfigError, InvalidParameter
 from zcp.knowledge.provenance import ManifestEntry
 from zcp.sync.doc_transform import TRANSFORM_VERSION
 from zcp.sync.docs_source import Snapshot
@@ -56,6 +56,27 @@ class Universe:
         for page in self.pages:
             digest.update(f"{page.upstream_path}\0{page.corpus_path}\n".encode())
         return digest.hexdigest()
+
+
+def select_page(universe: Universe, name: str, groups: tuple[str, ...] = ()) -> PlannedPage:
+    """The one page a single-page pull names: a corpus name or URI, or an upstream path.
+
+    ``guides/backup``, ``zerops://guides/backup``, ``guides/backup.md`` and
+    ``apps/docs/content/guides/backup.mdx`` all name the same page.
+    """
+    wanted = name.strip().removeprefix("zerops://").removeprefix("corpus/")
+    for page in universe.pages:
+        if wanted in (page.corpus_path, page.corpus_path.removesuffix(".md"), page.upstream_path):
+            return page
+    import difflib
+
+    names = [p.corpus_path.removesuffix(".md") for p in universe.pages]
+    close = difflib.get_close_matches(wanted.removesuffix(".md"), names, n=3, cutoff=0.6)
+    raise InvalidParameter(
+        f"no docs page or source group named {name!r}",
+        suggestion=("Did you mean " + ", ".join(close) + "? " if close else "")
+        + f"Use one of: {', '.join(('all', *groups))}, or a page such as guides/backup.",
+    )
 
 
 def corpus_uri(corpus_path: str) -> str:

@@ -68,7 +68,9 @@ class EventsResult(ToolOutput):
         lines = [f"{s.total} event(s), newest first ({s.processes} processes, {s.builds} builds):", ""]
         reasons: list[str] = []
         for e in self.events:
-            head = f"{e.timestamp}  {e.type:<7} {e.action:<18} {e.status:<12} {e.service or '-'}"
+            # A build whose version went live reads "deployed" (the platform calls it ACTIVE).
+            status = "deployed" if e.type == "build" and e.status == "ACTIVE" else e.status
+            head = f"{e.timestamp}  {e.type:<7} {e.action:<18} {status:<12} {e.service or '-'}"
             if e.duration is not None:
                 head += f"  {e.duration:g}s"
             if e.user:

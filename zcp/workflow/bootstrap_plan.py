@@ -12,8 +12,9 @@ dev          ``startWithoutCode: true``, ``maxContainers: 1``, ``enableSubdomain
              compiled runtime (Go, Rust, Java, .NET…) also ``verticalAutoscaling.minRam: 1``
 stage        ``enableSubdomainAccess: true`` (it waits in READY_TO_DEPLOY for its first deploy)
 simple       ``startWithoutCode: true``, ``enableSubdomainAccess: true``
-managed      ``mode`` (``NON_HA`` unless asked; not for object storage or the 2026 ``type:ha@N``
-             form, which carries it), ``priority: 10`` so it exists before the runtimes
+managed      the 2026 type form for PostgreSQL, MariaDB, ClickHouse and Valkey (``postgresql:single@16``,
+             ``:ha@16`` when HA is asked), ``mode`` (``NON_HA`` unless asked) for the others but object
+             storage; ``priority: 10`` so it exists before the runtimes
 ============ ===================================================================================
 
 Deviations from the original (``workflow-engine.md`` §12): the collision and ``CREATE``/``EXISTS``
@@ -34,6 +35,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from zcp.axes import RuntimeClass, runtime_class_for
 from zcp.errors import InvalidParameter, WorkflowActive
 from zcp.hostnames import HOSTNAME_RULE, is_valid_hostname
+from zcp.schema.managed_types import VARIANT_OF_MODE, parse_type
 
 __all__ = [
     "COMPILED_PREFIXES",
@@ -309,8 +311,12 @@ def import_yaml_for(targets: Sequence[PlanTargetIn], live: Mapping[str, str]) ->
             if dep.resolution != "CREATE" or dep.hostname in seen:
                 continue
             seen.add(dep.hostname)
+            kind = parse_type(dep.type)
             entry: dict[str, object] = {"hostname": dep.hostname, "type": dep.type}
-            if dep.mode and not _carries_mode(dep.type):
+            if kind.takes_variant and kind.variant is None:
+                # The 2026 form: the deployment choice is part of the type (``mode`` is deprecated there).
+                entry["type"] = kind.with_variant(VARIANT_OF_MODE[dep.mode or "NON_HA"])
+            elif dep.mode and not _carries_mode(dep.type):
                 entry["mode"] = dep.mode
             if type_base(dep.type).startswith(_MODELESS_PREFIXES):
                 entry["objectStorageSize"] = 2
