@@ -17,6 +17,7 @@ from pathlib import Path
 from tests.bench import Report
 from zcp.knowledge.index import ensure_index
 from zcp.knowledge.paths import KnowledgePaths
+from zcp.state.fs import atomic_write_text
 from zcp.sync.doc_transform import MdxSettings, markdown_to_mdx, mdx_to_markdown, read_edited
 from zcp.sync.docs_pull import PullOptions, PullReport, pull_docs
 from zcp.sync.docs_source import LocalCheckout, SnapshotLoader
@@ -202,7 +203,6 @@ def run(report: Report) -> None:
 def _github_archive_pull(report: Report, root: Path, docs: Path) -> None:
     """The same tree from a (fake) GitHub: API requests and time of a first pull and a re-pull."""
     from tests.plugins.github import quiet_github, running_fake_github
-    from zcp.sync.corpus_swap import atomic_write_text
     from zcp.sync.github_archive import ListingCache
     from zcp.sync.github_source import GitHubAccess, GitHubSource, Strategy
 

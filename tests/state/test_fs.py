@@ -114,3 +114,9 @@ def test_a_lock_held_by_a_killed_process_is_free_again(tmp_path: Path) -> None:
         holder.wait(timeout=10)
         with FileLock(path, timeout=5):
             pass
+
+
+def test_a_folder_can_be_locked_without_leaving_a_file(tmp_path: Path) -> None:
+    with FileLock(tmp_path), pytest.raises(StateLocked):
+        FileLock(tmp_path, timeout=0).acquire()
+    assert list(tmp_path.iterdir()) == []

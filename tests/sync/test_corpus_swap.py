@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from zcp.errors import SyncError
-from zcp.sync.corpus_swap import Staging, atomic_write_text
+from zcp.state.fs import atomic_write_text
+from zcp.sync.corpus_swap import Staging
 
 
 def corpus(tmp_path: Path) -> Path:

@@ -10,7 +10,7 @@ from tests.plugins.github import FIXED_TIME, FakeGitHub, FakeRepo, SyncWorkspace
 from tests.sync.test_docs_pull import ALL_PAGES, GUIDES, IndexCalls, statuses
 from zcp.errors import InvalidParameter, SyncError
 from zcp.secrets import register_secret
-from zcp.sync.corpus_swap import atomic_write_text
+from zcp.state.fs import atomic_write_text
 from zcp.sync.docs_pull import PullOptions, PullReport, Status, pull_docs
 from zcp.sync.docs_source import LocalCheckout
 from zcp.sync.github_archive import ListingCache

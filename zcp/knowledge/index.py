@@ -22,7 +22,6 @@ that cannot be opened is treated as missing and rebuilt, never served.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import gc
 import json
 import logging
@@ -41,11 +40,12 @@ from whoosh.fields import ID, KEYWORD, STORED, Schema
 from whoosh.filedb.filestore import RamStorage
 
 from zcp.axes import ANY_VALUE, AXES, runtime_class_for
-from zcp.errors import IndexUnavailable
+from zcp.errors import IndexUnavailable, StateLocked
 from zcp.knowledge.analysis import StemmedText
 from zcp.knowledge.paths import KnowledgePaths
 from zcp.knowledge.refs import Kind, Provenance, Upstream
 from zcp.schema.managed_types import technology
+from zcp.state.fs import FileLock, atomic_write_text
 
 if TYPE_CHECKING:
     from zcp.knowledge.corpus import Corpus
@@ -307,15 +307,6 @@ class IndexStatus:
     reason: str = ""
 
 
-def _atomic_write(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
-    with tmp.open("w", encoding="utf-8", newline="\n") as handle:
-        handle.write(text)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, path)
-
-
 def _current_generation(root: Path) -> str | None:
     try:
         data = json.loads((root / CURRENT_FILE).read_text(encoding="utf-8"))
@@ -347,26 +338,18 @@ def _open_generation(folder: Path) -> tuple[Any, GenerationManifest]:
 
 @contextlib.contextmanager
 def _rebuild_lock(root: Path, timeout: float) -> Iterator[None]:
-    root.mkdir(parents=True, exist_ok=True)
-    with (root / LOCK_FILE).open("a+", encoding="utf-8") as handle:
-        deadline = time.monotonic() + timeout
-        delay = 0.01
-        while True:
-            try:
-                fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    raise IndexUnavailable(
-                        f"another process has been rebuilding the index in {root} for over {timeout:.0f}s",
-                        suggestion="Wait for it to finish, or remove the stale lock holder.",
-                    ) from None
-                time.sleep(delay)
-                delay = min(delay * 2, 0.2)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+    lock = FileLock(root / LOCK_FILE, timeout=timeout, poll=0.02, what=f"the index in {root}")
+    try:
+        lock.acquire()
+    except StateLocked:
+        raise IndexUnavailable(
+            f"another process has been rebuilding the index in {root} for over {timeout:.0f}s",
+            suggestion="Wait for it to finish, or remove the stale lock holder.",
+        ) from None
+    try:
+        yield
+    finally:
+        lock.release()
 
 
 def _cleanup(root: Path, keep: str) -> None:
@@ -423,7 +406,7 @@ def _build_generation(
             documents=len(corpus),
             entries=entries,
         )
-        _atomic_write(tmp / MANIFEST_FILE, manifest.to_json())
+        atomic_write_text(tmp / MANIFEST_FILE, manifest.to_json())
         check, _ = _open_generation(tmp)  # never publish what cannot be opened
         check.close()
         name = f"gen-{corpus.fingerprint[:12]}-{secrets.token_hex(3)}"
@@ -507,7 +490,7 @@ def ensure_index(
                     base = (current.location, manifest)
                 current.close()
             name, manifest, changed, removed = _build_generation(root, corpus, base)
-            _atomic_write(root / CURRENT_FILE, json.dumps({"generation": name}) + "\n")
+            atomic_write_text(root / CURRENT_FILE, json.dumps({"generation": name}) + "\n")
             _cleanup(root, keep=name)
     except OSError as exc:
         raise IndexUnavailable(

@@ -16,7 +16,6 @@ from zcp.knowledge.fingerprint import cached_fingerprint
 from zcp.knowledge.index import (
     IndexStatus,
     KnowledgeIndex,
-    _atomic_write,
     build_memory_index,
     ensure_index,
     open_index,
@@ -24,6 +23,7 @@ from zcp.knowledge.index import (
 from zcp.knowledge.paths import KnowledgePaths
 from zcp.knowledge.refs import Kind
 from zcp.knowledge.search import DEFAULT_LIMIT, Searcher, SearchFilters, SearchResults
+from zcp.state.fs import atomic_write_text
 
 if TYPE_CHECKING:
     # Corpus parsing (pydantic models, markdown-it) loads on first use, not with the store.
@@ -77,7 +77,7 @@ class KnowledgeStore:
         """Open the index for the corpus on disk, building it first if it is missing or stale."""
         # The atomic file write lives in the index module (one implementation for index files).
         fingerprint = cached_fingerprint(
-            paths.corpus_dir, paths.manifest_file, paths.index_dir / FINGERPRINT_CACHE, _atomic_write
+            paths.corpus_dir, paths.manifest_file, paths.index_dir / FINGERPRINT_CACHE, atomic_write_text
         )
         current = open_index(paths.index_dir)
         if current is not None and current.fingerprint == fingerprint:

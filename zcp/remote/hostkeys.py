@@ -18,13 +18,12 @@ A key that does not match a pinned one is always refused, whatever the policy bu
 
 from __future__ import annotations
 
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from zcp.errors import HostKeyRejected
+from zcp.state.fs import atomic_write_text
 
 if TYPE_CHECKING:
     from zcp.config import Settings
@@ -98,7 +97,7 @@ class HostKeyStore:
             current = self.pin_file.read_text(encoding="utf-8")
         except FileNotFoundError:
             current = ""
-        _write_atomically(self.pin_file, current + line)
+        atomic_write_text(self.pin_file, current + line, mode=0o600)
 
     def forget(self, host: str, port: int) -> bool:
         """Drop the pinned key of ``host:port`` (after the service was re-created); True if one was pinned."""
@@ -110,7 +109,7 @@ class HostKeyStore:
         kept = [line for line in lines if target not in line.split(" ", 1)[0].split(",")]
         if len(kept) == len(lines):
             return False
-        _write_atomically(self.pin_file, "".join(kept))
+        atomic_write_text(self.pin_file, "".join(kept), mode=0o600)
         return True
 
     def refusal(self, host: str, port: int) -> HostKeyRejected:
@@ -121,15 +120,3 @@ class HostKeyStore:
             "prints one), or set ZCP_SSH_HOST_KEY_POLICY=tofu to pin the first key seen in this project.",
             details={"host": host, "port": port, "policy": self.policy},
         )
-
-
-def _write_atomically(path: Path, text: str) -> None:
-    fd, temp = tempfile.mkstemp(prefix=".known_hosts.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-        os.chmod(temp, 0o600)
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise

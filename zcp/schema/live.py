@@ -9,12 +9,9 @@ Concurrent callers share one download per schema.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import logging
-import os
-import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -27,6 +24,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from zcp.schema.bundled import bundled_schema
 from zcp.schema.enums import SchemaEnums, extract_enums
 from zcp.schema.sources import SchemaKind, SchemaSources
+from zcp.state.fs import atomic_write_text
 
 if TYPE_CHECKING:
     import httpx
@@ -186,7 +184,7 @@ class LiveSchemas:
         self._memory[kind] = entry
         self._failed.pop(kind, None)
         try:
-            _write_atomically(self.cache_file(kind), entry.model_dump_json(indent=1))
+            atomic_write_text(self.cache_file(kind), entry.model_dump_json(indent=1))
         except OSError as exc:
             log.warning("schema: could not write the cache file %s: %s", self.cache_file(kind), exc)
         return self._serve(kind, entry, "live", None)
@@ -224,16 +222,3 @@ class LiveSchemas:
                     raise SchemaFetchError(f"the answer is larger than {self._max_bytes} bytes")
                 chunks.append(chunk)
             return b"".join(chunks)
-
-
-def _write_atomically(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise

@@ -18,8 +18,6 @@ import hashlib
 import importlib.metadata
 import json
 import logging
-import os
-import secrets
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -27,6 +25,7 @@ from typing import Any
 from mcp.types import Tool as MCPTool
 
 from zcp import __version__
+from zcp.state.fs import atomic_write_text
 
 log = logging.getLogger(__name__)
 
@@ -79,10 +78,7 @@ class ToolListingCache:
         """Write the listing (atomically); older listings in the folder are removed."""
         text = json.dumps([t.model_dump(mode="json", by_alias=True, exclude_none=True) for t in tools])
         try:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            tmp = self.folder / f".{self.path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp"
-            tmp.write_text(text, encoding="utf-8")
-            os.replace(tmp, self.path)
+            atomic_write_text(self.path, text)
             for old in self.folder.glob("tools-*.json"):
                 if old != self.path:
                     old.unlink(missing_ok=True)

@@ -114,7 +114,8 @@ LockKind = Literal["shared", "exclusive"]
 
 
 class FileLock:
-    """An advisory lock on ``path`` (created when missing), used as a context manager.
+    """An advisory lock on ``path`` (a lock file, created when missing, or an existing folder), used as a
+    context manager.
 
     ``timeout`` is how long to wait for a holder to let go (``0`` = try once); on expiry
     :class:`~zcp.errors.StateLocked` is raised naming the file. ``poll`` is the first wait between
@@ -139,8 +140,11 @@ class FileLock:
 
     def acquire(self) -> None:
         """Take the lock, waiting up to ``timeout``."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        if self.path.is_dir():  # a folder can be locked itself (POSIX), leaving no file behind
+            fd = os.open(self.path, os.O_RDONLY)
+        else:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
         deadline = time.monotonic() + self.timeout
         delay = self.poll
         try:

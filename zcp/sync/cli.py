@@ -96,7 +96,7 @@ def _pull(args: argparse.Namespace) -> int:
     from datetime import UTC, datetime
 
     from zcp.errors import InvalidParameter
-    from zcp.sync.corpus_swap import atomic_write_text
+    from zcp.state.fs import atomic_write_text
     from zcp.sync.docs_pull import PullOptions, pull_docs
     from zcp.sync.docs_source import DocsSource, LocalCheckout
     from zcp.sync.github_archive import ListingCache

@@ -21,18 +21,6 @@ from zcp.errors import SyncError
 log = logging.getLogger(__name__)
 
 
-def atomic_write_text(path: Path, text: str) -> None:
-    """Write via a temp file in the same folder and ``os.replace`` (UTF-8, ``\\n`` line ends)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
-    try:
-        with tmp.open("w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
 def _clone_tree(src: Path, dst: Path) -> None:
     """Copy a folder tree using hard links where the file system allows them."""
     for dirpath, dirnames, filenames in os.walk(src):

@@ -11,7 +11,6 @@ without ``force``.
 from __future__ import annotations
 
 import hashlib
-import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -20,12 +19,13 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Protocol
 
-from zcp.errors import CorpusError, SyncError, ZcpError
+from zcp.errors import CorpusError, StateLocked, SyncError, ZcpError
 from zcp.knowledge.documents import Kind
 from zcp.knowledge.parsing import parse_frontmatter, split_frontmatter
 from zcp.knowledge.paths import KnowledgePaths
 from zcp.knowledge.provenance import Manifest, ManifestEntry, read_manifest
-from zcp.sync.corpus_swap import Staging, atomic_write_text
+from zcp.state.fs import FileLock, atomic_write_text
+from zcp.sync.corpus_swap import Staging
 from zcp.sync.doc_transform import Converted, MdxSettings, PageError, mdx_to_markdown
 from zcp.sync.docs_source import DocsSource, Snapshot, SnapshotLoader
 from zcp.sync.mdx_render import LinkMap
@@ -151,25 +151,20 @@ def pull_docs(
 
 @contextmanager
 def pull_lock(corpus_dir: Path) -> Iterator[None]:
-    """One pull at a time per corpus (an advisory lock on the corpus folder; POSIX only)."""
-    try:
-        import fcntl
-    except ImportError:  # Windows: no advisory locks; pulls are rare enough
-        yield
-        return
+    """One pull at a time per corpus (an OS lock on the corpus folder itself)."""
     corpus_dir.mkdir(parents=True, exist_ok=True)
-    fd = os.open(corpus_dir, os.O_RDONLY)
+    lock = FileLock(corpus_dir, timeout=0, what=f"the corpus in {corpus_dir}")
     try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise SyncError(
-                f"another `zcp sync pull` is writing {corpus_dir}",
-                suggestion="Wait for it to finish, then run the command again.",
-            ) from None
+        lock.acquire()
+    except StateLocked:
+        raise SyncError(
+            f"another `zcp sync pull` is writing {corpus_dir}",
+            suggestion="Wait for it to finish, then run the command again.",
+        ) from None
+    try:
         yield
     finally:
-        os.close(fd)
+        lock.release()
 
 
 def _pull(
