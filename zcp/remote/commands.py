@@ -68,6 +68,11 @@ def _git_name(value: str, what: str) -> str:
     return value
 
 
+def check_git_name(value: str, what: str = "branch") -> str:
+    """A git branch or remote name, validated (INVALID_PARAMETER otherwise): never option-shaped."""
+    return _git_name(value, what)
+
+
 def _absolute(value: str, what: str) -> str:
     if not isinstance(value, str) or not value.startswith("/"):
         raise InvalidParameter(
