@@ -335,3 +335,58 @@ async def test_a_fake_runner_sees_only_quoted_commands_and_the_token_on_stdin(
     assert "something broke" in error["diagnostic"]
     push = next(c for c in fake.calls if "zcli push" in c.command)
     assert containers.token not in push.command and push.stdin is not None
+
+
+@pytest.mark.containers(seed="standard", time_scale=1.0)
+async def test_a_build_that_outlasts_the_wait_is_build_triggered_and_settled_by_the_next_deploy(
+    containers: ContainersHandle, tmp_path: Path
+) -> None:
+    write_app(containers.tree("appdev"))
+    async with container_session(containers, tmp_path) as session:
+        write_meta(session, "appdev")
+        open_develop(session, ["appdev"])
+        waited = await session.ok(TOOL, {"targetService": "appdev", "setup": "dev", "waitSeconds": 0})
+        work = session.app.state.work_session()
+        note = session.app.settings.state_dir / "deploys" / "appdev.json"
+        assert note.is_file()
+        containers.advance(60)  # the build finishes on the platform meanwhile
+        events = await session.ok("zerops_events", {"serviceHostname": "appdev", "limit": 3})
+        again = await session.ok(TOOL, {"targetService": "appdev", "setup": "dev", "waitSeconds": 0})
+        work_after = session.app.state.work_session()
+    assert (waited["status"], waited["timedOut"]) == ("BUILD_TRIGGERED", True)
+    assert waited["nextActions"][1] == 'zerops_workflow action="record-deploy" targetService="appdev"'
+    assert waited["workSessionState"]["recorded"] is False
+    assert work is not None and not work.deploys  # no phantom success, no phantom failure
+    build = next(e for e in events["events"] if e["type"] == "build")
+    assert build["status"] == "ACTIVE"
+    previous = again["previousDeploy"]
+    assert (previous["status"], previous["recorded"]) == ("ACTIVE", True)
+    assert previous["appVersionId"] == waited["appVersionId"]
+    assert work_after is not None and work_after.deploys
+    assert work_after.deploys["appdev"][0].succeeded_at  # settled from the platform's answer
+
+
+@pytest.mark.containers(seed="standard")
+async def test_app_version_latest_rolls_back_to_the_build_before_without_rebuilding(
+    containers: ContainersHandle, tmp_path: Path
+) -> None:
+    new_runtime(containers, "apidev")
+    async with container_session(containers, tmp_path) as session:
+        none_yet = error_payload(await session.call(TOOL, {"targetService": "apidev", "appVersion": "latest"}))
+        write_app(containers.tree("apidev"), marker="v1")
+        first = await session.ok(TOOL, {"targetService": "apidev", "setup": "dev"})
+        write_app(containers.tree("apidev"), marker="v2")
+        await session.ok(TOOL, {"targetService": "apidev", "setup": "dev"})
+        builds = len(versions_of(containers, "apidev"))
+        rolled = await session.ok(TOOL, {"targetService": "apidev", "appVersion": "latest"})
+        unknown = error_payload(await session.call(TOOL, {"targetService": "apidev", "appVersion": "nope"}))
+        mixed = error_payload(
+            await session.call(TOOL, {"targetService": "apidev", "appVersion": "latest", "setup": "dev"})
+        )
+    assert none_yet["code"] == "PREREQUISITE_MISSING"
+    assert (rolled["status"], rolled["mode"], rolled["appVersionId"]) == ("DEPLOYED", "redeploy", first["appVersionId"])
+    assert len(versions_of(containers, "apidev")) == builds  # no new build
+    with containers.sandbox.lock:
+        assert containers.sandbox.state.app_versions[first["appVersionId"]].status == "ACTIVE"
+    assert unknown["code"] == "INVALID_PARAMETER" and first["appVersionId"] in unknown["suggestion"]
+    assert mixed["code"] == "INVALID_PARAMETER"
