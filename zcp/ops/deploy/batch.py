@@ -2,7 +2,7 @@
 
 Every target passes preflight before any push starts (one failure stops the batch with
 PREFLIGHT_FAILED and every target's checks, nothing moved). Then at most :data:`CONCURRENCY` deploys
-run at once, sharing the call's wait budget and progress; each ends in its own entry — a deploy
+run at once (deploys from the same source one after another: each commits in its repository), sharing the call's wait budget and progress; each ends in its own entry — a deploy
 result or an error — so one failure never hides the others. Unlike the original, every entry's
 attempt is recorded in the work session, exactly as a single ``zerops_deploy`` records it (a batch
 that deploys a whole scope can close the session).
@@ -14,6 +14,8 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Final
+
+import anyio
 
 from zcp.errors import InvalidParameter, NotImplementedFeature, PreflightFailed, ZcpError
 from zcp.ops.concurrency import gather
@@ -130,13 +132,17 @@ async def deploy_batch(app: App, requests: Sequence[DeployRequest], waiting: Wai
             for p in ready
         ]
 
+        # Pushes from one source run one after another: each commits in the same repository.
+        locks = {p.source.name: anyio.Lock() for p in ready}
+
         async def run(index: int) -> None:
             entry = report.entries[index]
-            entry.started_at = app.clock.now().isoformat(timespec="seconds")
-            try:
-                entry.report = await execute_deploy(app, ready[index], waiting)
-            except ZcpError as error:
-                entry.error = error.to_wire()
+            async with locks[ready[index].source.name]:
+                entry.started_at = app.clock.now().isoformat(timespec="seconds")
+                try:
+                    entry.report = await execute_deploy(app, ready[index], waiting)
+                except ZcpError as error:
+                    entry.error = error.to_wire()
             entry.ended_at = app.clock.now().isoformat(timespec="seconds")
             outcome = entry.report.status if entry.report else (entry.error or {}).get("code", "ERROR")
             await waiting.notify(f"{entry.target}: {outcome}")
