@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-__all__ = ["InFlight", "PreviousDeploy", "begin", "finish", "resolve"]
+__all__ = ["InFlight", "PreviousDeploy", "begin", "claim", "finish", "release", "resolve"]
 
 #: Targets this process is deploying right now (their notes are not "previous" deploys).
 _ACTIVE: set[str] = set()
@@ -136,12 +136,14 @@ async def resolve(app: App, target: str) -> PreviousDeploy | None:
     if version is None:
         text = f"{started} never started a build; nothing was recorded."
     elif status.state == "deployed":
-        await record_deploy_attempt(app, target, succeeded=True, setup=note.setup)
-        recorded = True
-        text = f"{started} ended ACTIVE (app version {version.id}); it is now recorded as deployed."
+        state = await record_deploy_attempt(app, target, succeeded=True, setup=note.setup)
+        recorded = state.recorded
+        text = f"{started} ended ACTIVE (app version {version.id})" + (
+            "; it is now recorded as deployed." if recorded else "."
+        )
     elif status.state == "failed":
         failure = classify_build(version.status, None, [])
-        await record_deploy_attempt(
+        state = await record_deploy_attempt(
             app,
             target,
             succeeded=False,
@@ -149,8 +151,10 @@ async def resolve(app: App, target: str) -> PreviousDeploy | None:
             error=f"{version.status}: {failure.likely_cause}",
             failure_class=failure.category.value,
         )
-        recorded = True
-        text = f"{started} ended {version.status} (app version {version.id}); it is now recorded as failed."
+        recorded = state.recorded
+        text = f"{started} ended {version.status} (app version {version.id})" + (
+            "; it is now recorded as failed." if recorded else "."
+        )
     else:
         text = (
             f"{started} is still {version.status} (app version {version.id}); it is not recorded: once it "
