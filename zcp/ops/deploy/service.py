@@ -294,9 +294,8 @@ def _role(meta: ServiceMeta | None, host: str) -> Literal["dev", "stage", "simpl
     return None
 
 
-def _first_deploy(meta: ServiceMeta | None, before: Sequence[AppVersion]) -> bool:
-    if meta is not None and meta.complete:
-        return not meta.deployed
+def _first_deploy(before: Sequence[AppVersion]) -> bool:
+    """No earlier build of this service ever went live (per service: a pair's meta is shared)."""
     return not any(v.status in ("ACTIVE", "BACKUP") and not v.is_start_without_code for v in before)
 
 
@@ -414,7 +413,7 @@ async def _ssh_ready(app: App, host: str, waiting: Waiting) -> bool:
 
 
 def _seconds(value: float | None) -> str:
-    return f"{value:.0f}s" if value is not None else "?"
+    return f"{value:.1f}s" if value is not None else "?"
 
 
 @dataclass
@@ -652,7 +651,7 @@ async def _outcome(
     report.build_duration = build.duration
     if build.state == "deployed":
         report.status = "DEPLOYED"
-        if _first_deploy(meta, before):
+        if _first_deploy(before):
             await _enable_subdomain(app, platform, target, waiting, report)
         if report.mode == "ssh":
             report.ssh_ready = await _ssh_ready(app, target.name, waiting)
