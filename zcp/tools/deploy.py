@@ -33,7 +33,12 @@ from zcp.tools.base import ToolDefinition, ToolOutput
 from zcp.tools.inputs import Hostname
 from zcp.tools.untrusted import fence
 from zcp.tools.verify import session_line
-from zcp.tools.waiting import ProcessWaiter, WaitSeconds
+from zcp.tools.waiting import ProcessWaiter
+
+#: Deploys wait for the build up to ZCP_POLL_TIMEOUT unless told less.
+DeployWait = Annotated[
+    float | None, Field(ge=0, description="max seconds to wait for the build (default 600)")
+]
 
 if TYPE_CHECKING:
     from zcp.app import App
@@ -42,13 +47,13 @@ NAME = "zerops_deploy"
 DESCRIPTION = (
     "Build and deploy code to a runtime service and wait for the build, with progress. Container: zcli push "
     "over SSH on sourceService (default: the target) from /var/www. Local: pushes the working directory. "
-    'Preflight checks zerops.yaml, setup, deployFiles and env references first. strategy="git-push" pushes '
-    "committed code; appVersion redeploys an earlier build."
+    'Preflight first: zerops.yaml (setup, schema incl. deployFiles) and env references. strategy="git-push" '
+    "pushes committed code; appVersion redeploys an earlier build."
 )
 
 
 class DeployResult(ToolOutput):
-    """How the deploy ended (fields follow the reference's DeployResult; see docs/deploy.md)."""
+    """How the deploy ended."""
 
     status: str
     mode: Literal["ssh", "local", "redeploy", "git-push"]
@@ -209,7 +214,7 @@ def deploy_tool(app: App) -> ToolDefinition:
         appVersion: Annotated[
             str | None, Field(description='"latest" or an app version id: redeploy that build')
         ] = None,
-        waitSeconds: WaitSeconds = None,
+        waitSeconds: DeployWait = None,
         ctx: Context | None = None,
     ) -> DeployResult:
         app.require_platform()

@@ -17,10 +17,11 @@ from pydantic import BaseModel, ConfigDict, Field
 from zcp.ops.deploy.batch import BatchEntry, BatchReport, deploy_batch
 from zcp.ops.deploy.service import DeployRequest
 from zcp.tools.base import ToolDefinition, ToolOutput
+from zcp.tools.deploy import DeployWait
 from zcp.tools.inputs import Hostname
 from zcp.tools.untrusted import fence
 from zcp.tools.verify import session_line
-from zcp.tools.waiting import ProcessWaiter, WaitSeconds
+from zcp.tools.waiting import ProcessWaiter
 
 if TYPE_CHECKING:
     from zcp.app import App
@@ -137,7 +138,7 @@ def deploy_batch_tool(app: App) -> ToolDefinition:
 
     async def zerops_deploy_batch(
         targets: Annotated[list[BatchTarget], Field(description="one entry per target service")],
-        waitSeconds: WaitSeconds = None,
+        waitSeconds: DeployWait = None,
         ctx: Context | None = None,
     ) -> BatchResult:
         app.require_platform()
