@@ -23,7 +23,9 @@ from zcp.ops.deploy.preflight import resolve_setup, setup_names
         ("something odd", 3, FailureClass.OTHER),
     ],
 )
-def test_transport_failures_are_classified_from_the_output(output: str, status: int, category: FailureClass) -> None:
+def test_transport_failures_are_classified_from_the_output(
+    output: str, status: int, category: FailureClass
+) -> None:
     assert classify_transport(output, status).category is category
 
 
@@ -43,7 +45,12 @@ def test_a_push_that_timed_out_is_a_network_problem() -> None:
         ("BUILD_FAILED", None, ["bash: pnpm: command not found"], FailureClass.CONFIG),
         ("BUILD_FAILED", None, ["FATAL ERROR: JavaScript heap out of memory"], FailureClass.BUILD),
         ("DEPLOY_FAILED", "deploy failed: the readiness check did not pass", [], FailureClass.VERIFY),
-        ("DEPLOY_FAILED", "deploy failed: the start command exited", ["process exited with code 1"], FailureClass.START),
+        (
+            "DEPLOY_FAILED",
+            "deploy failed: the start command exited",
+            ["process exited with code 1"],
+            FailureClass.START,
+        ),
         ("PREPARING_RUNTIME_FAILED", None, [], FailureClass.CONFIG),
         ("CANCELED", None, [], FailureClass.OTHER),
     ],

@@ -49,10 +49,13 @@ async def test_a_self_deploy_whose_ssh_session_the_deploy_ends_is_still_deployed
 
 
 @pytest.mark.containers(seed="standard", run_code=True)
-async def test_a_real_build_failure_carries_the_commands_output(containers: ContainersHandle, tmp_path: Path) -> None:
+async def test_a_real_build_failure_carries_the_commands_output(
+    containers: ContainersHandle, tmp_path: Path
+) -> None:
     new_runtime(containers, "apidev")
     yaml = APP_YAML.format(marker="v1").replace(
-        "- echo building v1", "- echo compiling the app\n        - echo SyntaxError in app.py line 3 && exit 2"
+        "- echo building v1",
+        "- echo compiling the app\n        - echo SyntaxError in app.py line 3 && exit 2",
     )
     write_app(containers.tree("apidev"), yaml=yaml)
     async with container_session(containers, tmp_path, clock=SYSTEM_CLOCK) as session:

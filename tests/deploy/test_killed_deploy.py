@@ -9,6 +9,7 @@ its real outcome.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -19,6 +20,7 @@ from typing import Any
 import anyio
 import pytest
 from mcp import Client, StdioServerParameters
+from mcp.types import TextContent
 
 from tests.deploy.harness import write_app
 from tests.plugins.sandbox import ContainersHandle
@@ -88,10 +90,8 @@ async def test_a_zcp_killed_mid_deploy_leaves_no_phantom_success_and_the_next_on
         server_pid: list[int] = []
 
         async def deploy() -> None:
-            try:
+            with contextlib.suppress(Exception):  # the server dies under the call
                 await first.call_tool("zerops_deploy", {"targetService": "appdev", "setup": "dev"})
-            except Exception:  # the server dies under the call
-                pass
 
         async with anyio.create_task_group() as group:
             group.start_soon(deploy)
@@ -109,7 +109,9 @@ async def test_a_zcp_killed_mid_deploy_leaves_no_phantom_success_and_the_next_on
                     last_activity_at=now,
                 )
             )
-            store.register(RegistryEntry(session_id=f"work-{server_pid[0]}", pid=server_pid[0], workflow="work"))
+            store.register(
+                RegistryEntry(session_id=f"work-{server_pid[0]}", pid=server_pid[0], workflow="work")
+            )
             store.write_meta(ServiceMeta(hostname="appdev", mode="dev", bootstrapped_at="2025-06-01"))
             await _until(building)
             os.kill(server_pid[0], signal.SIGKILL)
@@ -125,10 +127,14 @@ async def test_a_zcp_killed_mid_deploy_leaves_no_phantom_success_and_the_next_on
     containers.advance(60)  # the build finishes on the platform while no zcp runs
 
     async with Client(_serve(env, work), read_timeout_seconds=60) as second:
-        status = (await second.call_tool("zerops_workflow", {"action": "status"})).content[0].text
+        first_block = (await second.call_tool("zerops_workflow", {"action": "status"})).content[0]
+        assert isinstance(first_block, TextContent)
+        status = first_block.text
         events = _data(await second.call_tool("zerops_events", {"serviceHostname": "appdev", "limit": 3}))
         again = _data(
-            await second.call_tool("zerops_deploy", {"targetService": "appdev", "setup": "dev", "waitSeconds": 0})
+            await second.call_tool(
+                "zerops_deploy", {"targetService": "appdev", "setup": "dev", "waitSeconds": 0}
+            )
         )
 
     assert "ship it" in status  # the work session survived the restart

@@ -21,7 +21,9 @@ FAST = PollSchedule(interval=0.001, max_interval=0.001, timeout=60)
 
 
 def version(status: str, sequence: int = 2) -> AppVersion:
-    return AppVersion(id=f"v{sequence}", service_stack_id=SERVICE, status=status, sequence=sequence, source="CLI")
+    return AppVersion(
+        id=f"v{sequence}", service_stack_id=SERVICE, status=status, sequence=sequence, source="CLI"
+    )
 
 
 class Script:

@@ -372,7 +372,9 @@ async def test_app_version_latest_rolls_back_to_the_build_before_without_rebuild
 ) -> None:
     new_runtime(containers, "apidev")
     async with container_session(containers, tmp_path) as session:
-        none_yet = error_payload(await session.call(TOOL, {"targetService": "apidev", "appVersion": "latest"}))
+        none_yet = error_payload(
+            await session.call(TOOL, {"targetService": "apidev", "appVersion": "latest"})
+        )
         write_app(containers.tree("apidev"), marker="v1")
         first = await session.ok(TOOL, {"targetService": "apidev", "setup": "dev"})
         write_app(containers.tree("apidev"), marker="v2")
@@ -384,7 +386,11 @@ async def test_app_version_latest_rolls_back_to_the_build_before_without_rebuild
             await session.call(TOOL, {"targetService": "apidev", "appVersion": "latest", "setup": "dev"})
         )
     assert none_yet["code"] == "PREREQUISITE_MISSING"
-    assert (rolled["status"], rolled["mode"], rolled["appVersionId"]) == ("DEPLOYED", "redeploy", first["appVersionId"])
+    assert (rolled["status"], rolled["mode"], rolled["appVersionId"]) == (
+        "DEPLOYED",
+        "redeploy",
+        first["appVersionId"],
+    )
     assert len(versions_of(containers, "apidev")) == builds  # no new build
     with containers.sandbox.lock:
         assert containers.sandbox.state.app_versions[first["appVersionId"]].status == "ACTIVE"

@@ -54,7 +54,9 @@ async def test_a_batch_deploys_every_target_and_records_each_attempt(
 async def test_one_failed_build_never_hides_the_others(containers: ContainersHandle, tmp_path: Path) -> None:
     new_runtime(containers, "apidev")
     write_app(containers.tree("appdev"))
-    write_app(containers.tree("apidev"), yaml=APP_YAML.format(marker="v1").replace("echo building v1", "exit 1"))
+    write_app(
+        containers.tree("apidev"), yaml=APP_YAML.format(marker="v1").replace("echo building v1", "exit 1")
+    )
     targets = [{"targetService": "appdev", "setup": "dev"}, {"targetService": "apidev", "setup": "dev"}]
     async with container_session(containers, tmp_path) as session:
         data = await session.ok(TOOL, {"targets": targets})
@@ -86,7 +88,9 @@ async def test_a_failed_preflight_stops_the_whole_batch_before_anything_moves(
 
 
 @pytest.mark.containers(seed="standard")
-async def test_outside_a_container_the_batch_is_not_available(containers: ContainersHandle, tmp_path: Path) -> None:
+async def test_outside_a_container_the_batch_is_not_available(
+    containers: ContainersHandle, tmp_path: Path
+) -> None:
     async with local_session(containers, tmp_path) as session:
         error = error_payload(await session.call(TOOL, {"targets": [{"targetService": "appdev"}]}))
     assert error["code"] == "NOT_IMPLEMENTED"

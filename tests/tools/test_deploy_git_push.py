@@ -86,17 +86,26 @@ async def test_git_push_refusals_say_what_is_missing(containers: ContainersHandl
     write_app(containers.tree("appdev"))
     async with container_session(containers, tmp_path) as session:
         write_meta(session, "appdev", mode="standard", stage_hostname="appstage")
-        unconfigured = error_payload(await session.call(TOOL, {"targetService": "appdev", "strategy": "git-push"}))
+        unconfigured = error_payload(
+            await session.call(TOOL, {"targetService": "appdev", "strategy": "git-push"})
+        )
         configured(session, remote)
-        no_commit = error_payload(await session.call(TOOL, {"targetService": "appdev", "strategy": "git-push"}))
+        no_commit = error_payload(
+            await session.call(TOOL, {"targetService": "appdev", "strategy": "git-push"})
+        )
         configured(session, "https://github.com/example/app.git")
         token = await session.ok(TOOL, {"targetService": "appdev", "strategy": "git-push"})
         stage = error_payload(await session.call(TOOL, {"targetService": "appstage", "strategy": "git-push"}))
         rollback = error_payload(
-            await session.call(TOOL, {"targetService": "appdev", "strategy": "git-push", "appVersion": "latest"})
+            await session.call(
+                TOOL, {"targetService": "appdev", "strategy": "git-push", "appVersion": "latest"}
+            )
         )
     assert unconfigured["code"] == "PREREQUISITE_MISSING"
-    assert unconfigured["recovery"] == {"tool": "zerops_workflow", "args": {"action": "git-push-setup", "service": "appdev"}}
+    assert unconfigured["recovery"] == {
+        "tool": "zerops_workflow",
+        "args": {"action": "git-push-setup", "service": "appdev"},
+    }
     assert no_commit["code"] == "PREREQUISITE_MISSING"
     assert token["status"] == "GIT_TOKEN_MISSING"
     assert token["nextActions"][0].startswith('zerops_env action="set" project=true')
@@ -116,7 +125,12 @@ async def test_a_remote_url_that_contradicts_origin_is_refused_and_a_failed_push
         open_develop(session, ["appdev", "appstage"])
         other = error_payload(
             await session.call(
-                TOOL, {"targetService": "appdev", "strategy": "git-push", "remoteUrl": f"file://{tmp_path}/other.git"}
+                TOOL,
+                {
+                    "targetService": "appdev",
+                    "strategy": "git-push",
+                    "remoteUrl": f"file://{tmp_path}/other.git",
+                },
             )
         )
         git(tree, "remote", "set-url", "origin", f"file://{tmp_path}/missing.git")
@@ -153,7 +167,15 @@ async def test_a_local_push_uses_the_current_branch_and_the_users_git(
 def test_the_token_credential_helper_answers_with_git_token_from_the_environment(tmp_path: Path) -> None:
     env = {**os.environ, "GIT_TOKEN": "ghp_secret", "GIT_TERMINAL_PROMPT": "0", "HOME": str(tmp_path)}
     done = subprocess.run(
-        ["git", "-c", "credential.helper=", "-c", f"credential.helper={TOKEN_CREDENTIAL_HELPER}", "credential", "fill"],
+        [
+            "git",
+            "-c",
+            "credential.helper=",
+            "-c",
+            f"credential.helper={TOKEN_CREDENTIAL_HELPER}",
+            "credential",
+            "fill",
+        ],
         input="protocol=https\nhost=github.com\n\n",
         capture_output=True,
         text=True,

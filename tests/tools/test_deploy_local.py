@@ -71,7 +71,9 @@ async def test_with_zcli_on_path_zcli_pushes_with_a_login_that_never_touches_its
 
 
 def test_the_local_zcli_command_line_carries_ids_and_paths_but_no_token(tmp_path: Path) -> None:
-    credentials = Credentials(token=SecretToken("secret-token-123"), api_host="https://api", region="prg1", source="env")
+    credentials = Credentials(
+        token=SecretToken("secret-token-123"), api_host="https://api", region="prg1", source="env"
+    )
     pusher = LocalZcliPusher("zcli", "svc1", "proj1", tmp_path, "prod", credentials, timeout=10)
     argv = pusher.argv()
     assert argv == [

@@ -68,7 +68,9 @@ async def test_a_command_that_exits_is_post_spawn_exit_with_its_log(
 ) -> None:
     command = "python3 -c 'import sys; print(\"boom: no module named flask\"); sys.exit(3)'"
     async with container_session(containers, tmp_path, clock=SYSTEM_CLOCK) as session:
-        data = await session.ok(TOOL, {"action": "start", "hostname": "appdev", "command": command, "port": 9})
+        data = await session.ok(
+            TOOL, {"action": "start", "hostname": "appdev", "command": command, "port": 9}
+        )
     assert (data["running"], data["reason"]) == (False, "post_spawn_exit")
     assert any("no module named flask" in line for line in data["logTail"])
     assert data["nextActions"] == ['zerops_dev_server action="logs" hostname="appdev" logLines=100']
@@ -82,7 +84,13 @@ async def test_a_process_that_never_answers_or_answers_an_error_says_which(
     async with container_session(containers, tmp_path, clock=SYSTEM_CLOCK) as session:
         quiet = await session.ok(
             TOOL,
-            {"action": "start", "hostname": "appdev", "command": "sleep 30", "port": silent, "waitSeconds": 1},
+            {
+                "action": "start",
+                "hostname": "appdev",
+                "command": "sleep 30",
+                "port": silent,
+                "waitSeconds": 1,
+            },
         )
         erroring = await session.ok(
             TOOL,
@@ -97,35 +105,63 @@ async def test_a_process_that_never_answers_or_answers_an_error_says_which(
         )
         plain = await session.ok(
             TOOL,
-            {"action": "start", "hostname": "appdev", "command": "sleep 30", "noHttpProbe": "true", "logFile": "/tmp/w.log"},
+            {
+                "action": "start",
+                "hostname": "appdev",
+                "command": "sleep 30",
+                "noHttpProbe": "true",
+                "logFile": "/tmp/w.log",
+            },
         )
         for log in ("/tmp/zcp-dev-server.log", "/tmp/other.log", "/tmp/w.log"):
             await session.ok(TOOL, {"action": "stop", "hostname": "appdev", "logFile": log})
     assert (quiet["running"], quiet["reason"]) == (True, "health_probe_timeout")
-    assert (erroring["running"], erroring["reason"], erroring["healthStatus"]) == (True, "health_probe_status", 500)
+    assert (erroring["running"], erroring["reason"], erroring["healthStatus"]) == (
+        True,
+        "health_probe_status",
+        500,
+    )
     assert plain["running"] is True and "reason" not in plain
 
 
 @pytest.mark.containers(seed="standard")
-async def test_a_command_that_cannot_be_launched_is_spawn_error(containers: ContainersHandle, tmp_path: Path) -> None:
+async def test_a_command_that_cannot_be_launched_is_spawn_error(
+    containers: ContainersHandle, tmp_path: Path
+) -> None:
     async with container_session(containers, tmp_path, clock=SYSTEM_CLOCK) as session:
         data = await session.ok(
             TOOL,
-            {"action": "start", "hostname": "appdev", "command": "true", "port": 9, "workDir": "/nonexistent/dir"},
+            {
+                "action": "start",
+                "hostname": "appdev",
+                "command": "true",
+                "port": 9,
+                "workDir": "/nonexistent/dir",
+            },
         )
     assert (data["running"], data["reason"]) == (False, "spawn_error")
 
 
 @pytest.mark.containers(seed="standard")
-async def test_dev_server_input_is_checked_before_anything_runs(containers: ContainersHandle, tmp_path: Path) -> None:
+async def test_dev_server_input_is_checked_before_anything_runs(
+    containers: ContainersHandle, tmp_path: Path
+) -> None:
     async with container_session(containers, tmp_path, clock=SYSTEM_CLOCK) as session:
-        no_command = error_payload(await session.call(TOOL, {"action": "start", "hostname": "appdev", "port": 3000}))
-        no_port = error_payload(await session.call(TOOL, {"action": "start", "hostname": "appdev", "command": "x"}))
+        no_command = error_payload(
+            await session.call(TOOL, {"action": "start", "hostname": "appdev", "port": 3000})
+        )
+        no_port = error_payload(
+            await session.call(TOOL, {"action": "start", "hostname": "appdev", "command": "x"})
+        )
         managed = error_payload(await session.call(TOOL, {"action": "status", "hostname": "db"}))
         itself = error_payload(await session.call(TOOL, {"action": "status", "hostname": "zcp"}))
-        bad_log = error_payload(await session.call(TOOL, {"action": "logs", "hostname": "appdev", "logFile": "x.log"}))
+        bad_log = error_payload(
+            await session.call(TOOL, {"action": "logs", "hostname": "appdev", "logFile": "x.log"})
+        )
         too_long = error_payload(
-            await session.call(TOOL, {"action": "start", "hostname": "appdev", "command": "x", "port": 1, "waitSeconds": 99})
+            await session.call(
+                TOOL, {"action": "start", "hostname": "appdev", "command": "x", "port": 1, "waitSeconds": 99}
+            )
         )
     assert no_command["code"] == no_port["code"] == managed["code"] == "INVALID_PARAMETER"
     assert itself["code"] == "SELF_SERVICE_BLOCKED"
@@ -136,7 +172,12 @@ async def test_dev_server_input_is_checked_before_anything_runs(containers: Cont
 async def test_an_unreachable_service_is_ssh_failed(containers: ContainersHandle, tmp_path: Path) -> None:
     port = free_port()
     async with container_session(
-        containers, tmp_path, clock=SYSTEM_CLOCK, ssh_port=port, ssh_host_key_policy="tofu", ssh_connect_timeout=2.0
+        containers,
+        tmp_path,
+        clock=SYSTEM_CLOCK,
+        ssh_port=port,
+        ssh_host_key_policy="tofu",
+        ssh_connect_timeout=2.0,
     ) as session:
         error = error_payload(await session.call(TOOL, {"action": "status", "hostname": "appdev"}))
     assert error["code"] == "SSH_FAILED"
@@ -144,7 +185,9 @@ async def test_an_unreachable_service_is_ssh_failed(containers: ContainersHandle
 
 
 @pytest.mark.containers(seed="standard")
-async def test_outside_a_container_dev_servers_are_not_available(containers: ContainersHandle, tmp_path: Path) -> None:
+async def test_outside_a_container_dev_servers_are_not_available(
+    containers: ContainersHandle, tmp_path: Path
+) -> None:
     async with local_session(containers, tmp_path) as session:
         error = error_payload(await session.call(TOOL, {"action": "status", "hostname": "appdev"}))
     assert error["code"] == "NOT_IMPLEMENTED"

@@ -96,17 +96,24 @@ async def test_read_only_mode_still_answers_status_and_refuses_mounting(
 
 
 @pytest.mark.containers(seed="standard")
-async def test_outside_a_container_mounting_is_not_available(containers: ContainersHandle, tmp_path: Path) -> None:
+async def test_outside_a_container_mounting_is_not_available(
+    containers: ContainersHandle, tmp_path: Path
+) -> None:
     async with local_session(containers, tmp_path) as session:
         error = error_payload(await session.call(TOOL, {"action": "status"}))
     assert error["code"] == "NOT_IMPLEMENTED"
 
 
 @pytest.mark.containers(seed="standard")
-async def test_a_passing_provision_mounts_the_plans_dev_services(containers: ContainersHandle, tmp_path: Path) -> None:
+async def test_a_passing_provision_mounts_the_plans_dev_services(
+    containers: ContainersHandle, tmp_path: Path
+) -> None:
     async with container_session(containers, tmp_path) as session:
         call = session.ok
-        await call("zerops_workflow", {"action": "start", "workflow": "bootstrap", "route": "classic", "intent": "api"})
+        await call(
+            "zerops_workflow",
+            {"action": "start", "workflow": "bootstrap", "route": "classic", "intent": "api"},
+        )
         await call("zerops_workflow", {"action": "complete", "step": "discover", "plan": PYTHON_PAIR})
         provisioned = await call("zerops_workflow", {"action": "complete", "step": "provision"})
     assert provisioned["status"] == "step-complete", provisioned
@@ -117,12 +124,17 @@ async def test_a_passing_provision_mounts_the_plans_dev_services(containers: Con
 
 
 @pytest.mark.containers(seed="standard")
-async def test_a_failed_provision_mount_is_reported_and_not_fatal(containers: ContainersHandle, tmp_path: Path) -> None:
+async def test_a_failed_provision_mount_is_reported_and_not_fatal(
+    containers: ContainersHandle, tmp_path: Path
+) -> None:
     (tmp_path / "mnt" / "apidev").mkdir(parents=True)
     (tmp_path / "mnt" / "apidev" / "in-the-way.txt").write_text("x")  # a non-empty folder blocks the link
     async with container_session(containers, tmp_path) as session:
         call = session.ok
-        await call("zerops_workflow", {"action": "start", "workflow": "bootstrap", "route": "classic", "intent": "api"})
+        await call(
+            "zerops_workflow",
+            {"action": "start", "workflow": "bootstrap", "route": "classic", "intent": "api"},
+        )
         await call("zerops_workflow", {"action": "complete", "step": "discover", "plan": PYTHON_PAIR})
         provisioned = await call("zerops_workflow", {"action": "complete", "step": "provision"})
     assert provisioned["status"] == "step-complete"
