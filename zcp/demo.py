@@ -1,18 +1,24 @@
 """The `make run` demo: a real MCP client session against `zcp serve`, printed step by step.
 
 It starts the sandbox (the local Zerops emulator, scenario ``standard``) in this process on loopback,
-spawns ``zcp serve`` over STDIO exactly as an agent's host would — with ``ZCP_API_HOST`` and
-``ZCP_API_KEY`` pointing at the sandbox — and then:
+as ``zcp sandbox serve --container --run-code`` does: services get file trees and SSH, builds really
+run (on this machine, loopback only), and a ``zcp`` service is added whose exports make ``zcp serve``
+act as the project's own zcp. It spawns ``zcp serve`` over STDIO exactly as an agent's host would,
+with those exports, and then:
 
 1. lists the tools and runs a few knowledge calls;
 2. discovers the sandbox project, reads a service's logs and the project's events;
 3. scales a service, printing the progress notifications as they arrive;
 4. verifies the service;
-5. bootstraps a new stack through ``zerops_workflow`` (route menu, plan, provision with progress,
-   close) and opens a develop session, printing the status block the agent reads.
+5. bootstraps a Python app with PostgreSQL through ``zerops_workflow`` (route menu, plan, provision
+   with progress — the dev service is mounted —, close) and opens a develop session;
+6. deploys: sets close-mode auto, writes a small app into the mount, deploys the dev service,
+   verifies it, promotes it to the stage service, verifies that, fetches the page through its
+   subdomain and shows the session closed itself;
+7. breaks the build and shows the classified failure with its build log.
 
-The sandbox runs on the wall clock with its processes sped up, so the whole session takes a few
-seconds. Any step that fails stops the demo with a message and exit code 1.
+The sandbox runs on the wall clock with its processes sped up. Any step that fails stops the demo
+with a message and exit code 1.
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ import tempfile
 import textwrap
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import anyio
@@ -98,14 +105,22 @@ def server_parameters(platform_env: dict[str, str] | None = None) -> StdioServer
 
 
 @contextmanager
-def demo_sandbox() -> Iterator[tuple[str, str]]:
-    """A sandbox with the ``standard`` project on an ephemeral loopback port: yields (url, token)."""
+def demo_sandbox() -> Iterator[tuple[str, str, dict[str, str]]]:
+    """The ``standard`` project with containers and running code: yields (url, token, zcp's exports)."""
     from zcp.sandbox import Sandbox, SandboxServer, SystemClock
     from zcp.sandbox.app import SERVE_EXTENSIONS
+    from zcp.sandbox.containers import ContainerHost
+    from zcp.sandbox.scenarios import add_zcp_service
 
     sandbox = Sandbox(scenario="standard", clock=SystemClock(), time_scale=SANDBOX_TIME_SCALE)
-    with SandboxServer(sandbox, extensions=SERVE_EXTENSIONS) as server:
-        yield server.url, sandbox.token
+    host = ContainerHost(run_code=True)
+    with SandboxServer(sandbox, extensions=(*SERVE_EXTENSIONS, host)) as server:
+        sandbox.served_at = server.url
+        with sandbox.lock:
+            project = next(iter(sandbox.state.projects.values()))
+            exports = host.exports(add_zcp_service(sandbox, project))
+        exports["ZCP_API_HOST"] = server.url
+        yield server.url, sandbox.token, exports
 
 
 async def _call(
@@ -179,12 +194,66 @@ DEMO_PLAN: list[dict[str, Any]] = [
             "bootstrapMode": "standard",
             "stageHostname": "apistage",
         },
-        "dependencies": [
-            {"hostname": "db", "type": "postgresql@16", "resolution": "EXISTS"},
-            {"hostname": "cache", "type": "valkey@7.2", "resolution": "CREATE"},
-        ],
+        "dependencies": [{"hostname": "db", "type": "postgresql@16", "resolution": "EXISTS"}],
     }
 ]
+
+#: The app the demo writes into the mounted dev service: one page that names the database it is given.
+DEMO_APP = """\
+import http.server, os
+from urllib.parse import urlsplit
+
+DB = urlsplit(os.environ.get("DATABASE_URL", "")).hostname or "no database"
+
+
+class Page(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        body = f"Hello from {os.environ.get('hostname')} - PostgreSQL at {DB}\\n".encode()
+        self.send_response(200)
+        self.send_header("content-type", "text/plain")
+        self.send_header("content-length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format, *args):
+        print("GET", self.path, flush=True)
+
+
+print("serving on", os.environ.get("PORT", "8000"), flush=True)
+http.server.HTTPServer(("0.0.0.0", int(os.environ.get("PORT", "8000"))), Page).serve_forever()
+"""
+
+DEMO_ZEROPS_YAML = """\
+zerops:
+  - setup: dev
+    build:
+      base: python@3.12
+      buildCommands:
+        - python3 -m py_compile app.py
+      deployFiles: ./
+    run:
+      base: python@3.12
+      envVariables:
+        DATABASE_URL: ${db_connectionString}
+      ports:
+        - port: 8000
+          httpSupport: true
+      start: python3 app.py
+  - setup: prod
+    build:
+      base: python@3.12
+      buildCommands:
+        - python3 -m py_compile app.py
+      deployFiles: ./
+    run:
+      base: python@3.12
+      envVariables:
+        DATABASE_URL: ${db_connectionString}
+      ports:
+        - port: 8000
+          httpSupport: true
+      start: python3 app.py
+"""
 
 
 def _data(result: Any) -> dict[str, Any]:
@@ -239,21 +308,105 @@ async def _workflow(client: Any) -> None:
     print(f"\n  next call the agent is told to make: {primary.get('tool')} {json.dumps(primary.get('args'))}")
 
 
+def _expect(condition: bool, what: str) -> None:
+    if not condition:
+        raise DemoFailed(what)
+
+
+async def _deploy_story(client: Any, mount_root: Path) -> None:
+    await _call(
+        client,
+        "zerops_workflow",
+        {"action": "close-mode", "closeMode": {"apidev": "auto"}},
+        "close mode auto: the session closes itself once everything is deployed and verified",
+    )
+    source = mount_root / "apidev"
+    _banner(f"write app.py and zerops.yaml into the mount {source} (the apidev service's /var/www)")
+    _expect(source.is_dir(), f"provision did not mount apidev at {source}")
+    (source / "app.py").write_text(DEMO_APP, encoding="utf-8")
+    (source / "zerops.yaml").write_text(DEMO_ZEROPS_YAML, encoding="utf-8")
+    for line in DEMO_ZEROPS_YAML.splitlines()[:16]:
+        print(f"  {line}")
+    print("  …")
+    deployed = _data(
+        await _call(
+            client,
+            "zerops_deploy",
+            {"targetService": "apidev"},
+            "zcli push over SSH on apidev; the build runs, the app starts (progress while zcp waits)",
+            progress=True,
+        )
+    )
+    _expect(deployed.get("status") == "DEPLOYED", f"apidev did not deploy: {deployed.get('message')}")
+    verified = _data(await _call(client, "zerops_verify", {"serviceHostname": "apidev"}, "is it healthy?"))
+    _expect(verified.get("status") == "healthy", f"apidev is {verified.get('status')}")
+    promoted = _data(
+        await _call(
+            client,
+            "zerops_deploy",
+            {"sourceService": "apidev", "targetService": "apistage", "setup": "prod"},
+            "promote the same code to the stage service (cross-deploy, prod setup)",
+            progress=True,
+        )
+    )
+    _expect(promoted.get("status") == "DEPLOYED", f"apistage did not deploy: {promoted.get('message')}")
+    stage = _data(await _call(client, "zerops_verify", {"serviceHostname": "apistage"}, "verify the stage"))
+    session = stage.get("workSessionState") or {}
+    _expect(session.get("status") == "auto-closed", f"the develop session did not close itself: {session}")
+    url = promoted.get("subdomainUrl")
+    _expect(bool(url), "apistage has no subdomain URL")
+    import httpx
+
+    async with httpx.AsyncClient(timeout=10) as http:
+        page = await http.get(str(url))
+    _banner(f"GET {url}")
+    print(f"  HTTP {page.status_code}: {page.text.strip()}")
+    _expect(
+        page.status_code == 200 and "Hello from apistage" in page.text, "the stage does not serve the app"
+    )
+    await _call(
+        client, "zerops_workflow", {"action": "status"}, "the session closed itself (develop-closed-auto)"
+    )
+
+    await _call(
+        client,
+        "zerops_workflow",
+        {"action": "start", "workflow": "develop", "intent": "try a change", "scope": ["apidev"]},
+        "a new task",
+        max_lines=6,
+    )
+    _banner("break the code: app.py gets a syntax error")
+    (source / "app.py").write_text(
+        DEMO_APP.replace("def do_GET(self):", "def do_GET(self)", 1), encoding="utf-8"
+    )
+    broken = _data(
+        await _call(
+            client, "zerops_deploy", {"targetService": "apidev"}, "deploy the broken code", max_lines=40
+        )
+    )
+    kind = (broken.get("failureClassification") or {}).get("category")
+    _expect(
+        broken.get("status") == "BUILD_FAILED" and kind == "build",
+        f"the broken build was not classified: {broken.get('status')} / {kind}",
+    )
+
+
 async def run_demo() -> None:
-    with demo_sandbox() as (url, token):
+    with demo_sandbox() as (url, token, exports):
         print(
-            f"sandbox: scenario 'standard' at {url} (processes run at {SANDBOX_TIME_SCALE:g}x their length)"
+            f"sandbox: scenario 'standard' at {url} (processes run at {SANDBOX_TIME_SCALE:g}x their length; "
+            "--container --run-code: deployed code runs on this machine, loopback only)"
         )
         state = tempfile.mkdtemp(prefix="zcp-demo-state-")
         platform_env = {
+            **exports,
             "ZCP_STATE_DIR": state,
-            "ZCP_API_HOST": url,
             "ZCP_API_KEY": token,
             "ZCP_READ_ONLY": "0",
             "ZCP_POLL_INTERVAL": str(DEMO_POLL_INTERVAL),
             "ZCP_POLL_MAX_INTERVAL": str(DEMO_POLL_INTERVAL * 2),
         }
-        async with Client(server_parameters(platform_env), read_timeout_seconds=60) as client:
+        async with Client(server_parameters(platform_env), read_timeout_seconds=120) as client:
             info = client.server_info if hasattr(client, "server_info") else None
             _banner("Connected to zcp serve over STDIO" + (f" ({info.name} {info.version})" if info else ""))
 
@@ -263,9 +416,14 @@ async def run_demo() -> None:
                 hints = tool.annotations
                 flags = "read-only" if hints and hints.read_only_hint else "mutating"
                 print(f"  {tool.name:<22} {flags:<10} {textwrap.shorten(tool.description or '', 64)}")
-            missing = {"zerops_discover", "zerops_logs", "zerops_events", "zerops_scale", "zerops_verify"} - {
-                t.name for t in tools.tools
-            }
+            missing = {
+                "zerops_discover",
+                "zerops_logs",
+                "zerops_events",
+                "zerops_scale",
+                "zerops_verify",
+                "zerops_deploy",
+            } - {t.name for t in tools.tools}
             if missing:
                 raise DemoFailed(f"zcp serve does not offer {', '.join(sorted(missing))}")
 
@@ -279,6 +437,7 @@ async def run_demo() -> None:
 
             await _platform(client)
             await _workflow(client)
+            await _deploy_story(client, Path(exports["ZCP_MOUNT_ROOT"]))
 
 
 def _root_cause(error: BaseException) -> BaseException:

@@ -58,6 +58,10 @@ def _calls(secret: str, process_id: str) -> dict[str, list[dict[str, Any]]]:
             {"filePath": secret},
         ],
         "zerops_delete": [{"serviceHostname": "appdev"}, {"serviceHostname": "appdev", "confirm": secret}],
+        "zerops_deploy": [{"targetService": "appdev", "setup": secret}],
+        "zerops_deploy_batch": [{"targets": [{"targetService": "appdev", "setup": secret}]}],
+        "zerops_mount": [{"action": "status"}],
+        "zerops_dev_server": [{"action": "status", "hostname": "appdev"}],
     }
 
 
