@@ -17,7 +17,7 @@ from pydantic import JsonValue
 
 __all__ = ["PLACEHOLDER", "FillContext", "Unfillable", "fill_call", "has_placeholder"]
 
-PLACEHOLDER = re.compile(r"<[^<>\s@][^<>]*>")
+PLACEHOLDER = re.compile(r"<[A-Za-z][^<>]*>")
 
 
 class Unfillable(Exception):
