@@ -153,6 +153,8 @@ def zcp_env(world: World, scenario: Scenario, run_dir: Path, cache_dir: Path) ->
         "GIT_AUTHOR_EMAIL": "eval@zcp.invalid",
         "GIT_COMMITTER_NAME": "zcp eval",
         "GIT_COMMITTER_EMAIL": "eval@zcp.invalid",
+        # zcp serve runs the zcp of this checkout, whatever the interpreter has installed
+        "PYTHONPATH": str(REPO),
     }
     (run_dir / "home").mkdir(parents=True, exist_ok=True)
     env.update(world.env)
