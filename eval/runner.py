@@ -32,8 +32,9 @@ from eval.zcp_server import ZcpServer
 __all__ = ["REPO", "Result", "Turn", "WorldFactory", "run_all", "run_scenario", "sandbox_worlds"]
 
 REPO = Path(__file__).resolve().parent.parent
-#: How much of an answer a failing turn keeps for the report.
+#: How much of an answer a failing turn keeps for the report, and how much every other turn keeps.
 ANSWER_EXCERPT = 4000
+TURN_EXCERPT = 1500
 #: Seconds to wait for the interrupting route before killing zcp anyway.
 INTERRUPT_WAIT = 60.0
 
@@ -51,6 +52,8 @@ class Turn:
     outcome: str
     seconds: float
     notes: list[str] = field(default_factory=list)
+    #: The answer's text, shortened (the JSON report keeps it for every turn).
+    answer: str = ""
 
     def wire(self) -> dict[str, Any]:
         return {
@@ -61,6 +64,7 @@ class Turn:
             "outcome": self.outcome,
             "seconds": round(self.seconds, 3),
             "notes": self.notes,
+            "answer": self.answer,
         }
 
 
@@ -119,15 +123,11 @@ def _outcome(answer: Answer) -> str:
     return " — ".join(x for x in (str(status) if status else "ok", head) if x)
 
 
-def _excerpt(answer: Answer | None) -> str | None:
+def _excerpt(answer: Answer | None, limit: int = ANSWER_EXCERPT) -> str | None:
     if answer is None:
         return None
     text = answer.text or ""
-    return (
-        text
-        if len(text) <= ANSWER_EXCERPT
-        else text[:ANSWER_EXCERPT] + f"\n… ({len(text) - ANSWER_EXCERPT} more characters)"
-    )
+    return text if len(text) <= limit else text[:limit] + f"\n… ({len(text) - limit} more characters)"
 
 
 def zcp_env(world: World, scenario: Scenario, run_dir: Path, cache_dir: Path) -> dict[str, str]:
@@ -312,6 +312,7 @@ async def _drive(
                 _outcome(answer),
                 time.monotonic() - began,
                 notes,
+                _excerpt(answer, TURN_EXCERPT) or "",
             )
             result.turns.append(turn)
             if log is not None:

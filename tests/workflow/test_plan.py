@@ -115,9 +115,47 @@ def test_a_failed_verify_names_its_class_and_suggests_the_runtime_log(make_envel
         },
     )
     plan = build_plan(env)
-    assert plan.branch == "develop.reverify-failed"
+    assert plan.branch == "develop.fix-verify"
+    assert plan.primary.command == 'zerops_deploy targetService="app"'
     assert "failure class `start`" in plan.primary.rationale
     assert plan.secondary is not None and plan.secondary.tool == "zerops_logs"
+
+
+def test_a_fix_deployed_after_a_failed_verify_is_verified_next(make_envelope: EnvelopeFactory) -> None:
+    env = make_envelope(
+        phase="develop-active",
+        services=[svc("app", deployed=True)],
+        workSession={
+            "services": ["app"],
+            "deploys": {"app": [{"result": "ok"}, {"result": "ok"}]},
+            "verifies": {
+                "app": [{"result": "failed", "failureClass": "verify", "reason": "http_root: HTTP 500"}]
+            },
+            "deployedSinceVerify": ["app"],
+        },
+    )
+    plan = build_plan(env)
+    assert plan.branch == "develop.reverify-failed"
+    assert plan.primary.command == 'zerops_verify serviceHostname="app"'
+    assert "http_root: HTTP 500" in plan.primary.rationale
+
+
+def test_a_passing_verify_older_than_the_last_deploy_does_not_make_a_service_green(
+    make_envelope: EnvelopeFactory,
+) -> None:
+    env = make_envelope(
+        phase="develop-active",
+        services=[svc("app", deployed=True)],
+        workSession={
+            "services": ["app"],
+            "deploys": {"app": [{"result": "ok"}, {"result": "ok"}]},
+            "verifies": {"app": [{"result": "ok"}]},
+            "deployedSinceVerify": ["app"],
+        },
+    )
+    plan = build_plan(env)
+    assert plan.branch == "develop.verify"
+    assert plan.primary.command == 'zerops_verify serviceHostname="app"'
 
 
 def test_an_unclassified_failure_counts_as_other(make_envelope: EnvelopeFactory) -> None:

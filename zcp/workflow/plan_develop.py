@@ -76,6 +76,13 @@ def _deploy_action(env: StateEnvelope, host: str, rationale: str) -> NextAction:
     )
 
 
+def _deploy_the_fix(sentence: str) -> str:
+    """A failed verify's advice, ending with the deploy that brings the fix (it may say so already)."""
+    if "deploy again" in sentence:
+        return sentence
+    return sentence + " The fix reaches the service with a deploy: deploy it, then verify again."
+
+
 class _Develop:
     """The develop-active dispatch, split into small steps over one envelope."""
 
@@ -157,9 +164,21 @@ class _Develop:
         last = session.last_verify(host)
         svc = env.service(host)
         if last is not None and last.result == "failed":
+            if session.fix_deployed(host):
+                return (
+                    "develop.reverify-failed",
+                    verify_call(
+                        host,
+                        f"{host} was deployed again after its last verify failed (failure class "
+                        f"`{last.effective_failure_class.value}`{': ' + last.reason if last.reason else ''}); "
+                        "verify that the fix works.",
+                        label=f"Verify {host} again",
+                    ),
+                    diagnostic_for(host, last, env),
+                )
             return (
-                "develop.reverify-failed",
-                verify_call(host, failure_sentence("verify", host, last), label=f"Verify {host} again"),
+                "develop.fix-verify",
+                _deploy_action(env, host, _deploy_the_fix(failure_sentence("verify", host, last))),
                 diagnostic_for(host, last, env),
             )
         secondary = None
