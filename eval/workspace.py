@@ -133,6 +133,8 @@ class Workspace:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(text, encoding="utf-8", newline="\n")
             lines.append(f"wrote {name} into {folder} as zcp said")
+        if lines:
+            self._commit(folder, "the files zcp asked for")
         self.log += lines
         return lines
 
@@ -145,7 +147,13 @@ class Workspace:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(text, encoding="utf-8", newline="\n")
         self._paths[key] = set(files)
-        if (folder / ".git").exists():
-            git("add", "-A", cwd=folder)
-            if git("status", "--porcelain", cwd=folder).strip():
-                git("commit", "-q", "-m", f"{key}: the agent's change", cwd=folder)
+        self._commit(folder, f"{key}: the agent's change")
+
+    @staticmethod
+    def _commit(folder: Path, message: str) -> None:
+        """In a git working tree, commit what was written (a careful agent commits its change)."""
+        if not (folder / ".git").exists():
+            return
+        git("add", "-A", cwd=folder)
+        if git("status", "--porcelain", cwd=folder).strip():
+            git("commit", "-q", "-m", message, cwd=folder)
