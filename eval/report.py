@@ -26,14 +26,17 @@ def table(results: Sequence[Result]) -> str:
     width = max([len(r.id) for r in results] + [8])
     lines = [f"{'scenario':<{width}}  result  turns   time  tools", "-" * (width + 40)]
     for r in results:
-        mark = "pass" if r.passed else "FAIL"
-        lines.append(f"{r.id:<{width}}  {mark:<6}  {len(r.turns):>5}  {r.seconds:>5.1f}s  {_tools(r)}")
+        lines.append(f"{r.id:<{width}}  {r.mark:<6}  {len(r.turns):>5}  {r.seconds:>5.1f}s  {_tools(r)}")
     return "\n".join(lines)
 
 
 def failure_details(result: Result, command: str = "make eval") -> str:
     """What went wrong in a failed scenario, and how to run it alone."""
-    lines = [f"✗ {result.id}"]
+    lines = [f"{'~' if result.mark == 'known' else '✗'} {result.id}"]
+    if result.known_failure is not None:
+        lines.append(f"  known failure: {result.known_failure}")
+        if result.passed:
+            lines.append("  it passes now: remove knownFailure from the scenario")
     if result.failure:
         lines.append(f"  failure: {result.failure}")
     for problem in result.unmet:
@@ -61,8 +64,13 @@ def failure_details(result: Result, command: str = "make eval") -> str:
 
 
 def closing_line(results: Sequence[Result]) -> str:
+    """``eval: N/M scenarios passed``, naming known failures when there are any."""
     passed = sum(r.passed for r in results)
-    return f"eval: {passed}/{len(results)} scenarios passed"
+    known = [r.id for r in results if r.mark == "known"]
+    line = f"eval: {passed}/{len(results)} scenarios passed"
+    return line + (
+        f" ({len(known)} known failure{'s' if len(known) > 1 else ''}: {', '.join(known)})" if known else ""
+    )
 
 
 def write_json(results: Sequence[Result], path: Path, *, meta: dict[str, Any]) -> None:

@@ -103,7 +103,7 @@ class SandboxWorld(World):
         from zcp.sandbox.scenarios import add_zcp_service
 
         sandbox = Sandbox(scenario=self.scenario.seed, clock=SystemClock(), time_scale=self.time_scale)
-        timeouts = Timeouts(build=120.0, init=60.0, ready=30.0, retry=0.1, start_grace=0.5, kill_grace=2.0)
+        timeouts = Timeouts(build=120.0, init=60.0, ready=8.0, retry=0.1, start_grace=0.5, kill_grace=2.0)
         self._host = ContainerHost(
             run_code=self.scenario.run_code, data_dir=self.run_dir / "sandbox", timeouts=timeouts
         )

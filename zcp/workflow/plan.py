@@ -32,7 +32,9 @@ develop.first-deploy        never-deployed service, no attempt yet → deploy it
 develop.deploy              deployed service, no deploy in this session yet → deploy the change
 develop.redeploy-failed     last deploy failed → fix and deploy again (names the failure class)
 develop.promote-stage       a stage half whose dev half is deployed and verified → cross-deploy
-develop.verify              deployed, not verified → ``zerops_verify`` (dev servers first)
+develop.start-dev-server    a container dev service deployed since its last verify (or never verified)
+                            → ``zerops_dev_server`` start (its dev setup starts no app); then verify
+develop.verify              deployed, not verified → ``zerops_verify``
 develop.fix-verify          last verify failed, no deploy since → deploy the fix (names the failure
                             class; the fix reaches the service only with a deploy)
 develop.reverify-failed     last verify failed, a deploy since → verify the fix
