@@ -2,7 +2,9 @@
 
 One :class:`App` exists per ``zcp serve`` process (and per test). Tools reach the outside world only
 through it: the platform connection (:meth:`App.require_platform`), the knowledge store
-(:meth:`App.knowledge`), the live schemas (:meth:`App.schemas`), the workflow state store (:attr:`App.state`), the atoms (:meth:`App.atoms`) and the one clock (:attr:`App.clock`). Expensive parts are created lazily and
+(:meth:`App.knowledge`), the live schemas (:meth:`App.schemas`), the workflow state store (:attr:`App.state`), the atoms (:meth:`App.atoms`), the one clock (:attr:`App.clock`), and — for the deploy tools — the
+SSH runner to the project's services (:meth:`App.remote`) and the mounter of their files
+(:meth:`App.mounter`). Expensive parts are created lazily and
 once, so the server answers ``initialize`` without touching the corpus, the index or the network.
 """
 
@@ -20,6 +22,8 @@ from zcp.knowledge.paths import KnowledgePaths, resolve_paths
 if TYPE_CHECKING:
     from zcp.auth import PlatformConnection
     from zcp.knowledge.store import KnowledgeStore
+    from zcp.remote.mounts import Mounter
+    from zcp.remote.runner import RemoteRunner
     from zcp.schema import LiveSchemas
     from zcp.state.store import StateStore
     from zcp.workflow.atoms import AtomSet
@@ -49,6 +53,8 @@ class App:
     _schemas: LiveSchemas | None = field(default=None, repr=False)
     _state: StateStore | None = field(default=None, repr=False)
     _atoms: AtomSet | None = field(default=None, repr=False)
+    _remote: RemoteRunner | None = field(default=None, repr=False)
+    _mounter: Mounter | None = field(default=None, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def __post_init__(self) -> None:
@@ -127,3 +133,53 @@ class App:
 
                     self._atoms = load_atoms(self.paths.corpus_dir)
         return self._atoms
+
+    # --- the project's services over SSH, and their files --------------------------------------
+
+    def project_id(self) -> str:
+        """The managed project's id (the platform's, else the container's ``projectId``)."""
+        if self.platform is not None:
+            return self.platform.project.id
+        return self.settings.container_project_id or "local"
+
+    def remote(self) -> RemoteRunner:
+        """Runs commands on the project's services: an :class:`~zcp.remote.runner.SshRunner` with the
+        project's pinned host keys (``ZCP_SSH_*``), built on first use (asyncssh loads only then)."""
+        if self._remote is None:
+            with self._lock:
+                if self._remote is None:
+                    from zcp.remote.hostkeys import HostKeyStore
+                    from zcp.remote.runner import SshOptions, SshRunner
+
+                    self._remote = SshRunner(
+                        SshOptions.from_settings(self.settings),
+                        HostKeyStore.for_project(self.settings, self.project_id()),
+                    )
+        return self._remote
+
+    def use_remote(self, runner: RemoteRunner) -> None:
+        """Inject a runner (tests pass a :class:`~zcp.remote.runner.FakeRunner` or the sandbox's)."""
+        self._remote = runner
+
+    def mounter(self) -> Mounter:
+        """Mounts the services' ``/var/www`` under ``Settings.mount_root`` (``ZCP_MOUNT_MODE``: sshfs
+        trusting the project's pinned host keys, or the sandbox's links), built on first use."""
+        if self._mounter is None:
+            with self._lock:
+                if self._mounter is None:
+                    from zcp.remote.hostkeys import HostKeyStore
+                    from zcp.remote.mounts import mounter_for
+
+                    # sshfs takes one known_hosts file: the project's pins under tofu (new keys are
+                    # written there), else the explicit file when there is one.
+                    pins = HostKeyStore.for_project(self.settings, self.project_id()).pin_file
+                    explicit = self.settings.ssh_known_hosts
+                    tofu = self.settings.ssh_host_key_policy == "tofu"
+                    self._mounter = mounter_for(
+                        self.settings, known_hosts=pins if tofu or explicit is None else explicit
+                    )
+        return self._mounter
+
+    def use_mounter(self, mounter: Mounter) -> None:
+        """Inject a mounter (tests)."""
+        self._mounter = mounter

@@ -47,6 +47,7 @@ turns the exception into the error wire format (see :meth:`ZcpError.to_wire`)::
     ├── ReadOnlyMode                        READ_ONLY
     ├── DeployFailed                        DEPLOY_FAILED
     │   └── SshDeployFailed                 SSH_DEPLOY_FAILED
+    ├── PreflightFailed                     PREFLIGHT_FAILED
     ├── SshError                            SSH_FAILED
     │   └── HostKeyRejected                 HOST_KEY_REJECTED
     ├── MountFailed                         MOUNT_FAILED
@@ -103,6 +104,7 @@ __all__ = [
     "NotImplementedFeature",
     "PermissionDenied",
     "PlatformError",
+    "PreflightFailed",
     "PrerequisiteMissing",
     "ProcessAlreadyTerminal",
     "ProcessNotFound",
@@ -487,15 +489,51 @@ class ConfigError(ZcpError):
 
 
 class DeployFailed(ZcpError):
-    """Pushing code failed before the build started (archive, upload, build-and-deploy, zcli push)."""
+    """Pushing code failed before the build started (archive, upload, build-and-deploy, zcli push).
+
+    ``classification`` (``{"category", "likelyCause"?, "suggestedAction"?, "signals"?}``) says what kind
+    of failure it was; it is published as ``failureClassification``.
+    """
 
     code = "DEPLOY_FAILED"
+
+    def __init__(
+        self, message: str, *, classification: Mapping[str, Any] | None = None, **kwargs: Any
+    ) -> None:
+        super().__init__(message, **kwargs)
+        self.classification = dict(classification) if classification else None
+
+    def to_wire(self) -> dict[str, Any]:
+        from zcp.secrets import redact_obj
+
+        wire = super().to_wire()
+        if self.classification:
+            wire["failureClassification"] = redact_obj(self.classification)
+        return wire
 
 
 class SshDeployFailed(DeployFailed):
     """``zcli push`` run over SSH on the source service failed; the full output is in ``diagnostic``."""
 
     code = "SSH_DEPLOY_FAILED"
+
+
+class PreflightFailed(ZcpError):
+    """A deploy was refused before anything moved: ``checks`` lists what passed and what failed."""
+
+    code = "PREFLIGHT_FAILED"
+
+    def __init__(self, message: str, *, checks: Sequence[Mapping[str, Any]] = (), **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.checks = [dict(check) for check in checks]
+
+    def to_wire(self) -> dict[str, Any]:
+        from zcp.secrets import redact_obj
+
+        wire = super().to_wire()
+        if self.checks:
+            wire["checks"] = redact_obj(self.checks)
+        return wire
 
 
 class SshError(ZcpError):

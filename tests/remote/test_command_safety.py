@@ -139,6 +139,15 @@ CASES = [
     Case("git_push.remote", lambda v: c.git_push("/w", remote=v), "gitname"),
     Case("git_push.branch", lambda v: c.git_push("/w", branch=v), "gitname"),
     Case("has_commits.work_dir", lambda v: c.has_commits(v), "abspath"),
+    Case(
+        "git_set_remote.work_dir", lambda v: c.git_set_remote(v, url="https://example.com/r.git"), "abspath"
+    ),
+    Case("git_set_remote.remote", lambda v: c.git_set_remote("/w", remote=v, url="u"), "gitname"),
+    Case("git_set_remote.url", lambda v: c.git_set_remote("/w", url=v)),
+    Case("git_status.work_dir", lambda v: c.git_status(v), "abspath"),
+    Case("git_push_with_token.work_dir", lambda v: c.git_push_with_token(v), "abspath"),
+    Case("git_push_with_token.remote", lambda v: c.git_push_with_token("/w", remote=v), "gitname"),
+    Case("git_push_with_token.branch", lambda v: c.git_push_with_token("/w", branch=v), "gitname"),
     Case("zcli_push.service_id", lambda v: c.zcli_push(v), "id"),
     Case("zcli_push.project_id", lambda v: c.zcli_push("svc", project_id=v), "id"),
     Case("zcli_push.setup", lambda v: c.zcli_push("svc", setup=v)),

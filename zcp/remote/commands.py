@@ -68,6 +68,11 @@ def _git_name(value: str, what: str) -> str:
     return value
 
 
+def check_git_name(value: str, what: str = "branch") -> str:
+    """A git branch or remote name, validated (INVALID_PARAMETER otherwise): never option-shaped."""
+    return _git_name(value, what)
+
+
 def _absolute(value: str, what: str) -> str:
     if not isinstance(value, str) or not value.startswith("/"):
         raise InvalidParameter(
@@ -140,6 +145,55 @@ def git_push(work_dir: str = DEFAULT_WORK_DIR, *, remote: str = "origin", branch
 def has_commits(work_dir: str = DEFAULT_WORK_DIR) -> Shell:
     """Exit 0 when the repository at ``work_dir`` has at least one commit."""
     return quiet(quote(["git", "-C", _absolute(work_dir, "workDir"), "rev-parse", "--verify", "HEAD"]))
+
+
+def git_set_remote(work_dir: str = DEFAULT_WORK_DIR, *, remote: str = "origin", url: str) -> Shell:
+    """Point ``remote`` at ``url`` (added when missing). The URL goes after ``--``: never an option."""
+    git = ["git", "-C", _absolute(work_dir, "workDir"), "remote"]
+    name = _git_name(remote, "remote")
+    url = _text(url, "remote URL")
+    return any_of(
+        quiet(quote([*git, "set-url", "--", name, url])),
+        quote([*git, "add", "--", name, url]),
+    )
+
+
+def git_status(work_dir: str = DEFAULT_WORK_DIR) -> Shell:
+    """``git status --porcelain`` of the repository at ``work_dir`` (empty output: nothing uncommitted)."""
+    return quote(["git", "-C", _absolute(work_dir, "workDir"), "status", "--porcelain"])
+
+
+#: A git credential helper that answers with the token in the ``GIT_TOKEN`` variable of the service's
+#: environment. The helper text is fixed: git's own shell expands ``$GIT_TOKEN`` when it asks, so the
+#: token never appears in a command line.
+TOKEN_CREDENTIAL_HELPER: Final = (
+    '!f() { test "$1" = get || exit 0; echo username=x-access-token; echo "password=$GIT_TOKEN"; }; f'
+)
+
+
+def git_push_with_token(
+    work_dir: str = DEFAULT_WORK_DIR, *, remote: str = "origin", branch: str = "main"
+) -> Shell:
+    """Like :func:`git_push`, with credentials from ``$GIT_TOKEN`` on the service (see the helper above)."""
+    remote = _git_name(remote, "remote")
+    branch = _git_name(branch, "branch")
+    return _in_dir(
+        work_dir,
+        quote(
+            [
+                "env",
+                "GIT_TERMINAL_PROMPT=0",
+                "git",
+                "-c",
+                "credential.helper=",
+                "-c",
+                f"credential.helper={TOKEN_CREDENTIAL_HELPER}",
+                "push",
+                remote,
+                f"HEAD:refs/heads/{branch}",
+            ]
+        ),
+    )
 
 
 # --- zcli -----------------------------------------------------------------------------------------

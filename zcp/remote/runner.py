@@ -177,6 +177,11 @@ class SshRunner:
             return RemoteResult(TIMED_OUT_STATUS, _cap(error.stdout), _cap(error.stderr), timed_out=True)
         except (asyncssh.ConnectionLost, asyncssh.DisconnectError, BrokenPipeError, ConnectionResetError):
             return RemoteResult(LOST_STATUS, "", "connection to the service was lost")
+        except BaseException:
+            # Cancelled (or failed) while the command runs: close its channel, so the remote command
+            # gets a hang-up instead of running on unattended.
+            process.close()
+            raise
         return RemoteResult(
             _status(result.exit_status, result.exit_signal), _cap(result.stdout), _cap(result.stderr)
         )

@@ -35,6 +35,10 @@ TOOL_MODULES: tuple[tuple[str, str], ...] = (
     ("zcp.tools.env", "env_tool"),
     ("zcp.tools.importing", "import_tool"),
     ("zcp.tools.delete", "delete_tool"),
+    ("zcp.tools.deploy", "deploy_tool"),
+    ("zcp.tools.deploy_batch", "deploy_batch_tool"),
+    ("zcp.tools.mount", "mount_tool"),
+    ("zcp.tools.dev_server", "dev_server_tool"),
 )
 
 

@@ -14,35 +14,7 @@ __all__ = ["PENDING_TOOLS", "ToolVocabulary"]
 
 #: Tools the guidance already names whose implementation lands with the deploy work (issue 10),
 #: with the parameters they will take. Remove an entry when its tool is registered.
-PENDING_TOOLS: dict[str, frozenset[str]] = {
-    "zerops_deploy": frozenset(
-        {
-            "targetService",
-            "sourceService",
-            "setup",
-            "workingDir",
-            "strategy",
-            "remoteUrl",
-            "branch",
-            "appVersion",
-        }
-    ),
-    "zerops_mount": frozenset({"action", "serviceHostname"}),
-    "zerops_dev_server": frozenset(
-        {
-            "action",
-            "hostname",
-            "command",
-            "port",
-            "healthPath",
-            "logFile",
-            "waitSeconds",
-            "logLines",
-            "workDir",
-            "noHttpProbe",
-        }
-    ),
-}
+PENDING_TOOLS: dict[str, frozenset[str]] = {}
 
 
 @dataclass(frozen=True)

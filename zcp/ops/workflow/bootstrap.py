@@ -601,6 +601,10 @@ async def provision(app: App, live: LiveProject, waiter: Waiter) -> ProvisionRep
     store = app.state
     if report.passed:
         await anyio.to_thread.run_sync(_provisioned, store, session, report, live)
+        if app.in_container:
+            from zcp.ops.deploy.mounting import auto_mount
+
+            report.mounts = await auto_mount(app, [t.runtime.devHostname for t in targets])
     else:
         state.discovered_env_vars = {**(state.discovered_env_vars or {}), **report.env_vars} or None
         session.updated_at = store.now_text()

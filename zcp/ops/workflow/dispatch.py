@@ -314,8 +314,17 @@ async def _complete(
         message = "Every planned service runs; step 3/3: close."
         if report.finished:
             message = "Every planned service already existed and runs: the adoption is finished."
-        if app.in_container and not report.finished:
-            message += " Dev services are not mounted yet: mount them with zerops_mount when you edit code."
+        if report.mounts:
+            data["autoMounts"] = report.mounts
+            unmounted = [m["hostname"] for m in report.mounts if m.get("status") == "failed"]
+            mounted = [m["hostname"] for m in report.mounts if m.get("status") == "mounted"]
+            if mounted:
+                message += f" Mounted {', '.join(mounted)} under {app.settings.mount_root} for editing."
+            if unmounted:
+                message += (
+                    f" Mounting {', '.join(unmounted)} failed (see autoMounts); retry with "
+                    f'zerops_mount action="mount" serviceHostname="{unmounted[0]}".'
+                )
         return WorkflowAnswer(
             "complete", "bootstrap", "step-complete", message, data=data, report=await _report(app)
         )
