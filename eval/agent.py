@@ -1,10 +1,11 @@
 """The plan-following agent: a careful agent with no knowledge of its own.
 
 At each turn it reads zcp's last answer and makes exactly the **primary next action** zcp suggested
-(the first structured ``nextActions`` entry: tool + arguments), filling only ``<…>`` placeholders with
-what the user supplies (:mod:`eval.fill`). Its few other rules are the ones zcp itself teaches:
+(the first ``nextActions`` entry: tool + arguments, structured or written as a call), filling only
+``<…>`` placeholders with what the user supplies (:mod:`eval.fill`). Its few other rules are the ones
+zcp itself teaches:
 
-* start, and re-orient after an answer that suggests no structured next call, with
+* start, and re-orient after an answer that suggests no next call, with
   ``zerops_workflow action="status"`` (zcp's instructions and tool description name it for that);
 * on a route menu, take the option the user chose (``answers.route``), else the first;
 * on an error, follow its ``recovery`` call, else re-orient;
@@ -41,6 +42,7 @@ __all__ = [
     "Fail",
     "PlanFollower",
     "Stop",
+    "parse_command",
 ]
 
 STATUS_ARGS: dict[str, JsonValue] = {"action": "status"}
@@ -93,9 +95,45 @@ class Answer:
 
     @property
     def next_actions(self) -> list[dict[str, Any]]:
-        """The structured next actions (``{tool, args, label?}``); free-text hints are not a plan."""
+        """The next actions as ``{tool, args, label?}``: structured entries as they are, and entries written
+        as a call (``zerops_verify serviceHostname="app"``, the form zcp renders calls in) read as one.
+        The list ends at the first entry that is neither, so a hint in prose never becomes a call."""
         raw = (self.structured or {}).get("nextActions") or []
-        return [a for a in raw if isinstance(a, dict) and isinstance(a.get("tool"), str)]
+        actions: list[dict[str, Any]] = []
+        for entry in raw:
+            if isinstance(entry, dict) and isinstance(entry.get("tool"), str):
+                actions.append(entry)
+            elif isinstance(entry, str) and (parsed := parse_command(entry)) is not None:
+                actions.append({"label": entry, "tool": parsed[0], "args": parsed[1]})
+            else:
+                break
+        return actions
+
+
+_TOOL_NAME = re.compile(r"[a-z][a-z0-9_]*")
+_ARG_NAME = re.compile(r"\s+([A-Za-z_][A-Za-z0-9_]*)=")
+
+
+def parse_command(text: str) -> tuple[str, dict[str, JsonValue]] | None:
+    """``tool key=<JSON> …`` as (tool, args); ``None`` for anything else (prose, placeholders like
+    ``content=<import YAML>``)."""
+    text = text.strip()
+    name = _TOOL_NAME.match(text)
+    if name is None or not name.group(0).startswith("zerops_"):
+        return None
+    decoder = json.JSONDecoder()
+    args: dict[str, JsonValue] = {}
+    pos = name.end()
+    while pos < len(text):
+        key = _ARG_NAME.match(text, pos)
+        if key is None:
+            return None
+        try:
+            value, pos = decoder.raw_decode(text, key.end())
+        except ValueError:
+            return None
+        args[key.group(1)] = value
+    return name.group(0), args
 
 
 @dataclass(frozen=True)

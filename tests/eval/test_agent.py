@@ -132,13 +132,32 @@ def test_an_error_that_is_not_zcps_error_format_is_a_refusal(tmp_path: Path) -> 
     assert isinstance(decision, Fail) and "Input validation error" in decision.reason
 
 
-def test_free_text_next_actions_are_not_a_plan_so_the_agent_re_orients(tmp_path: Path) -> None:
+def test_a_next_action_written_as_a_call_is_followed_but_prose_is_not(tmp_path: Path) -> None:
     follower = agent(scenario(), tmp_path)
-    deployed = answer(
-        Call("zerops_deploy", {"targetService": "app"}, "t"), status="DEPLOYED", nextActions=["zerops_logs"]
+    deploy = Call("zerops_deploy", {"targetService": "app"}, "t")
+    written = answer(deploy, status="DEPLOYED", nextActions=['zerops_verify serviceHostname="app"', "prose"])
+    decision = follower.decide(written)
+    assert isinstance(decision, Call) and (decision.tool, decision.args) == (
+        "zerops_verify",
+        {"serviceHostname": "app"},
     )
-    decision = follower.decide(deployed)
+    prose = answer(
+        deploy, status="DEPLOYED", nextActions=["Read the build log", 'zerops_verify serviceHostname="app"']
+    )
+    decision = follower.decide(prose)
     assert isinstance(decision, Call) and decision.args == {"action": "status"}
+
+
+def test_written_calls_are_read_as_json_arguments_and_placeholders_are_not_calls() -> None:
+    from eval.agent import parse_command
+
+    assert parse_command('zerops_env action="get" project=true') == (
+        "zerops_env",
+        {"action": "get", "project": True},
+    )
+    assert parse_command("zerops_events limit=10") == ("zerops_events", {"limit": 10})
+    assert parse_command("zerops_import content=<import YAML>") is None
+    assert parse_command("git push") is None
 
 
 def test_a_status_without_next_actions_fails(tmp_path: Path) -> None:
