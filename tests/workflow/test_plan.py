@@ -115,9 +115,47 @@ def test_a_failed_verify_names_its_class_and_suggests_the_runtime_log(make_envel
         },
     )
     plan = build_plan(env)
-    assert plan.branch == "develop.reverify-failed"
+    assert plan.branch == "develop.fix-verify"
+    assert plan.primary.command == 'zerops_deploy targetService="app"'
     assert "failure class `start`" in plan.primary.rationale
     assert plan.secondary is not None and plan.secondary.tool == "zerops_logs"
+
+
+def test_a_fix_deployed_after_a_failed_verify_is_verified_next(make_envelope: EnvelopeFactory) -> None:
+    env = make_envelope(
+        phase="develop-active",
+        services=[svc("app", deployed=True)],
+        workSession={
+            "services": ["app"],
+            "deploys": {"app": [{"result": "ok"}, {"result": "ok"}]},
+            "verifies": {
+                "app": [{"result": "failed", "failureClass": "verify", "reason": "http_root: HTTP 500"}]
+            },
+            "deployedSinceVerify": ["app"],
+        },
+    )
+    plan = build_plan(env)
+    assert plan.branch == "develop.reverify-failed"
+    assert plan.primary.command == 'zerops_verify serviceHostname="app"'
+    assert "http_root: HTTP 500" in plan.primary.rationale
+
+
+def test_a_passing_verify_older_than_the_last_deploy_does_not_make_a_service_green(
+    make_envelope: EnvelopeFactory,
+) -> None:
+    env = make_envelope(
+        phase="develop-active",
+        services=[svc("app", deployed=True)],
+        workSession={
+            "services": ["app"],
+            "deploys": {"app": [{"result": "ok"}, {"result": "ok"}]},
+            "verifies": {"app": [{"result": "ok"}]},
+            "deployedSinceVerify": ["app"],
+        },
+    )
+    plan = build_plan(env)
+    assert plan.branch == "develop.verify"
+    assert plan.primary.command == 'zerops_verify serviceHostname="app"'
 
 
 def test_an_unclassified_failure_counts_as_other(make_envelope: EnvelopeFactory) -> None:
@@ -136,8 +174,8 @@ def test_a_stage_half_waits_for_its_dev_half_to_be_green(make_envelope: Envelope
         workSession={"services": ["appdev", "appstage"], "deploys": {"appdev": [{"result": "ok"}]}},
     )
     plan = build_plan(env)
-    assert plan.branch == "develop.verify"
-    assert plan.primary.command == 'zerops_verify serviceHostname="appdev"'
+    assert plan.branch == "develop.start-dev-server"
+    assert plan.primary.tool == "zerops_dev_server" and plan.primary.args["hostname"] == "appdev"
     assert plan.per_service["appstage"].command == (
         'zerops_deploy sourceService="appdev" targetService="appstage" setup="prod"'
     )
@@ -173,16 +211,41 @@ def test_from_a_laptop_the_stage_is_deployed_from_the_working_tree(make_envelope
     assert build_plan(env).primary.command == 'zerops_deploy targetService="appstage"'
 
 
-def test_a_dev_service_is_verified_after_starting_its_dev_server(make_envelope: EnvelopeFactory) -> None:
+def test_a_dev_service_starts_its_dev_server_before_it_is_verified(make_envelope: EnvelopeFactory) -> None:
     env = make_envelope(
         phase="develop-active",
         services=[svc("appdev", mode="dev")],
         workSession={"services": ["appdev"], "deploys": {"appdev": [{"result": "ok"}]}},
     )
     plan = build_plan(env)
-    assert plan.primary.tool == "zerops_verify"
-    assert plan.secondary is not None and plan.secondary.args["action"] == "start"
-    assert plan.secondary.tool == "zerops_dev_server"
+    assert plan.branch == "develop.start-dev-server"
+    assert plan.primary.tool == "zerops_dev_server" and plan.primary.args["action"] == "start"
+    assert plan.secondary is not None and plan.secondary.command == 'zerops_verify serviceHostname="appdev"'
+
+
+def test_a_dev_service_redeployed_after_a_failed_verify_starts_its_dev_server_again(
+    make_envelope: EnvelopeFactory,
+) -> None:
+    session = {
+        "services": ["appdev"],
+        "deploys": {"appdev": [{"result": "ok"}, {"result": "ok"}]},
+        "verifies": {"appdev": [{"result": "failed", "failureClass": "verify"}]},
+    }
+    redeployed = make_envelope(
+        phase="develop-active",
+        services=[svc("appdev", mode="dev")],
+        workSession={**session, "deployedSinceVerify": ["appdev"]},
+    )
+    failed = make_envelope(phase="develop-active", services=[svc("appdev", mode="dev")], workSession=session)
+    assert build_plan(redeployed).branch == "develop.start-dev-server"
+    assert build_plan(failed).branch == "develop.fix-verify"
+    local = make_envelope(
+        phase="develop-active",
+        environment="local",
+        services=[svc("appdev", mode="dev")],
+        workSession={"services": ["appdev"], "deploys": {"appdev": [{"result": "ok"}]}},
+    )
+    assert build_plan(local).branch == "develop.verify"
 
 
 def test_a_git_push_service_is_pushed_and_its_async_build_recorded(make_envelope: EnvelopeFactory) -> None:

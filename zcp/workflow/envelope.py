@@ -117,6 +117,8 @@ class WorkSessionSummary(_Model):
     close_reason: CloseReason | None = None
     deploys: dict[Hostname, Attempts] = Field(default_factory=dict)
     verifies: dict[Hostname, Attempts] = Field(default_factory=dict)
+    #: Services deployed again after their last verify: that verify was about an older version.
+    deployed_since_verify: tuple[Hostname, ...] = ()
     iteration_cap: Annotated[int, Field(ge=1, le=100)] = DEFAULT_ITERATION_CAP
 
     @model_validator(mode="after")
@@ -130,6 +132,12 @@ class WorkSessionSummary(_Model):
             if stray:
                 raise ValueError(f"{field} names {', '.join(stray)}, which is not in the session scope")
             object.__setattr__(self, field, {k: history[k] for k in sorted(history) if history[k]})
+        stray = sorted(set(self.deployed_since_verify) - set(self.services))
+        if stray:
+            raise ValueError(
+                f"deployedSinceVerify names {', '.join(stray)}, which is not in the session scope"
+            )
+        object.__setattr__(self, "deployed_since_verify", tuple(sorted(set(self.deployed_since_verify))))
         return self
 
     @property
@@ -145,9 +153,19 @@ class WorkSessionSummary(_Model):
         return attempts[-1] if attempts else None
 
     def is_green(self, host: str) -> bool:
-        """Whether the host's last deploy and last verify both succeeded."""
+        """Whether the host's last deploy succeeded and a verify after it passed."""
         deploy, verify = self.last_deploy(host), self.last_verify(host)
-        return deploy is not None and deploy.result == "ok" and verify is not None and verify.result == "ok"
+        return (
+            deploy is not None
+            and deploy.result == "ok"
+            and verify is not None
+            and verify.result == "ok"
+            and host not in self.deployed_since_verify
+        )
+
+    def fix_deployed(self, host: str) -> bool:
+        """Whether the host was deployed again after its last (failed) verify."""
+        return host in self.deployed_since_verify
 
     def needs_deploy(self, host: str) -> bool:
         """Whether the host has no successful last deploy (none yet, failed, or a push still building)."""

@@ -32,8 +32,12 @@ develop.first-deploy        never-deployed service, no attempt yet → deploy it
 develop.deploy              deployed service, no deploy in this session yet → deploy the change
 develop.redeploy-failed     last deploy failed → fix and deploy again (names the failure class)
 develop.promote-stage       a stage half whose dev half is deployed and verified → cross-deploy
-develop.verify              deployed, not verified → ``zerops_verify`` (dev servers first)
-develop.reverify-failed     last verify failed → fix and verify again (names the failure class)
+develop.start-dev-server    a container dev service deployed since its last verify (or never verified)
+                            → ``zerops_dev_server`` start (its dev setup starts no app); then verify
+develop.verify              deployed, not verified → ``zerops_verify``
+develop.fix-verify          last verify failed, no deploy since → deploy the fix (names the failure
+                            class; the fix reaches the service only with a deploy)
+develop.reverify-failed     last verify failed, a deploy since → verify the fix
 develop.close               every scope service deployed and verified → close the session
 closed.auto-complete        session closed itself after success → close it, start the next task
 closed.iteration-cap        session stopped at the iteration cap → close it and report to the user

@@ -77,6 +77,32 @@ def _deploy_action(env: StateEnvelope, host: str, rationale: str) -> NextAction:
     )
 
 
+def _deploy_the_fix(sentence: str) -> str:
+    """A failed verify's advice, ending with the deploy that brings the fix (it may say so already)."""
+    if "deploy again" in sentence:
+        return sentence
+    return sentence + " The fix reaches the service with a deploy: deploy it, then verify again."
+
+
+def _runs_a_dev_server(env: StateEnvelope, svc: ServiceSnapshot | None) -> bool:
+    """A dynamic dev service in the container environment: its dev setup starts no app (see the atoms)."""
+    return (
+        svc is not None
+        and svc.runtime is RuntimeClass.DYNAMIC
+        and svc.mode in (Mode.DEV, Mode.STANDARD)
+        and env.environment is Environment.CONTAINER
+    )
+
+
+def _dev_server_start(host: str, rationale: str) -> NextAction:
+    return NextAction(
+        label=f"Start {host}'s dev server",
+        tool="zerops_dev_server",
+        args={"action": "start", "hostname": host, "command": "<start command>", "port": "<port>"},
+        rationale=rationale,
+    )
+
+
 class _Develop:
     """The develop-active dispatch, split into small steps over one envelope."""
 
@@ -162,34 +188,43 @@ class _Develop:
         env, session = self.env, self.session
         last = session.last_verify(host)
         svc = env.service(host)
-        if last is not None and last.result == "failed":
+        if _runs_a_dev_server(env, svc) and (last is None or session.fix_deployed(host)):
             return (
-                "develop.reverify-failed",
-                verify_call(
+                "develop.start-dev-server",
+                _dev_server_start(
                     host,
-                    failure_sentence("verify", host, last)
+                    f"{host} is a dev service: its deploy starts no app (`zsc noop`), so start the dev server, "
+                    "then verify.",
+                ),
+                verify_call(host, "Once the dev server answers, verify; auto-close needs a passing verify."),
+            )
+        if last is not None and last.result == "failed":
+            if session.fix_deployed(host):
+                return (
+                    "develop.reverify-failed",
+                    verify_call(
+                        host,
+                        f"{host} was deployed again after its last verify failed (failure class "
+                        f"`{last.effective_failure_class.value}`{': ' + last.reason if last.reason else ''}); "
+                        "verify that the fix works.",
+                        label=f"Verify {host} again",
+                    ),
+                    diagnostic_for(host, last, env),
+                )
+            return (
+                "develop.fix-verify",
+                _deploy_action(
+                    env,
+                    host,
+                    _deploy_the_fix(failure_sentence("verify", host, last))
                     + iteration_tier(session.failed_streak(host), session.iteration_cap),
-                    label=f"Verify {host} again",
                 ),
                 diagnostic_for(host, last, env),
-            )
-        secondary = None
-        if (
-            svc is not None
-            and svc.runtime is RuntimeClass.DYNAMIC
-            and svc.mode in (Mode.DEV, Mode.STANDARD)
-            and env.environment is Environment.CONTAINER
-        ):
-            secondary = NextAction(
-                label=f"Start {host}'s dev server first",
-                tool="zerops_dev_server",
-                args={"action": "start", "hostname": host, "command": "<start command>", "port": "<port>"},
-                rationale="A dev service runs no app process after a deploy; start it, then verify.",
             )
         return (
             "develop.verify",
             verify_call(host, f"{host} is deployed but not verified yet; auto-close needs a passing verify."),
-            secondary,
+            None,
         )
 
     def per_service(self) -> dict[str, NextAction]:

@@ -14,6 +14,11 @@ tools call. After every record the session is evaluated:
 * the first successful deploy of a service stamps ``firstDeployedAt`` on its meta.
 
 Recording outside a session, or for a host outside the scope, changes nothing and says so.
+
+Every recorded attempt carries an ``order`` (one counter per session, over deploys and verifies), an
+extra key the state files keep: timestamps have whole seconds, and an agent often deploys and
+verifies within one. :func:`deployed_since_verify` reads it, so a verify older than the running
+deploy does not count as verifying it (files without ``order`` fall back to the timestamps).
 """
 
 from __future__ import annotations
@@ -44,6 +49,7 @@ __all__ = [
     "WorkSessionState",
     "auto_close_progress",
     "close_develop",
+    "deployed_since_verify",
     "record_deploy_attempt",
     "record_health",
     "record_verify_attempt",
@@ -116,7 +122,33 @@ def _last_ok_deploy(session: WorkSession, host: str) -> bool:
 
 def _last_ok_verify(session: WorkSession, host: str) -> bool:
     attempts = (session.verifies or {}).get(host) or []
-    return bool(attempts and attempts[-1].passed)
+    return bool(attempts and attempts[-1].passed) and not deployed_since_verify(session, host)
+
+
+def _order(attempt: DeployAttempt | VerifyAttempt) -> int | None:
+    value = (attempt.model_extra or {}).get("order")
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _next_order(session: WorkSession) -> int:
+    attempts = [
+        a for history in (session.deploys or {}, session.verifies or {}) for h in history.values() for a in h
+    ]
+    return 1 + max((o for a in attempts if (o := _order(a)) is not None), default=len(attempts))
+
+
+def deployed_since_verify(session: WorkSession, host: str) -> bool:
+    """Whether ``host`` was deployed after its last verify (so that verify is about an older version)."""
+    deploys = (session.deploys or {}).get(host) or []
+    verifies = (session.verifies or {}).get(host) or []
+    if not deploys or not verifies:
+        return False
+    deploy, verify = deploys[-1], verifies[-1]
+    deployed, verified = _order(deploy), _order(verify)
+    if deployed is not None and verified is not None:
+        return deployed > verified
+    # Whole seconds: a tie counts as verified after the deploy (verifying follows deploying).
+    return deploy.attempted_at > verify.attempted_at
 
 
 def _meta_for(metas: list[ServiceMeta], host: str) -> ServiceMeta | None:
@@ -266,6 +298,7 @@ async def record_deploy_attempt(
         )
 
         def add(session: WorkSession) -> None:
+            setattr(attempt, "order", _next_order(session))  # noqa: B010 (an extra key, see the module docstring)
             history = dict(session.deploys or {})
             history[host] = [*history.get(host, []), attempt][-MAX_HISTORY:]
             session.deploys = history
@@ -295,6 +328,7 @@ async def record_verify_attempt(
         )
 
         def add(session: WorkSession) -> None:
+            setattr(attempt, "order", _next_order(session))  # noqa: B010 (an extra key, see the module docstring)
             history = dict(session.verifies or {})
             history[host] = [*history.get(host, []), attempt][-MAX_HISTORY:]
             session.verifies = history

@@ -22,7 +22,7 @@ from zcp.axes import ExportStatus, Phase
 from zcp.calls import ToolCall
 from zcp.errors import BootstrapNotActive, InvalidParameter
 from zcp.ops.workflow import bootstrap as boot
-from zcp.ops.workflow import delivery, develop
+from zcp.ops.workflow import delivery, develop, flows
 from zcp.ops.workflow.export import run_export
 from zcp.ops.workflow.live import LiveProject, build_envelope, read_project
 from zcp.workflow.actions import INTENT_FILL, NextAction
@@ -171,6 +171,7 @@ def _workflow_call(label: str, rationale: str, **args: Any) -> NextAction:
 
 async def _start_bootstrap(app: App, live: LiveProject, req: WorkflowRequest) -> WorkflowAnswer:
     app.require_platform("zerops_workflow workflow=bootstrap")
+    flows.forget(app.state)  # a new task ends an export or cicd walk-through
     intent = req.intent or ""
     if req.route is None:
         if req.sessionId or req.recipeSlug:
@@ -349,6 +350,7 @@ async def _complete(
 async def _start_develop(app: App, live: LiveProject, req: WorkflowRequest) -> WorkflowAnswer:
     intent = _need(req.intent, "intent", "start workflow=develop", 'intent="add a signup form"')
     scope = _need(req.scope, "scope", "start workflow=develop", 'scope=["appdev"]')
+    flows.forget(app.state)  # a new task ends an export or cicd walk-through
     if live.bootstrap is not None:
         raise InvalidParameter(
             "a bootstrap is still open in this process; finish it before developing",
@@ -439,6 +441,18 @@ async def _export(app: App, live: LiveProject, req: WorkflowRequest, action: str
         data["targetService"] = answer.target
     if answer.variant:
         data["variant"] = answer.variant
+    if answer.status is ExportStatus.PUBLISH_READY:
+        flows.forget(app.state)
+    else:
+        again: dict[str, Any] = {"workflow": "export"}
+        for key, value in (
+            ("targetService", answer.target or req.targetService),
+            ("variant", answer.variant or req.variant),
+            ("envClassifications", req.envClassifications),
+        ):
+            if value:
+                again[key] = value
+        flows.remember(app.state, ToolCall(tool="zerops_workflow", args=again))
     return WorkflowAnswer(
         action,
         "export",
@@ -467,6 +481,13 @@ async def _cicd(app: App, live: LiveProject, req: WorkflowRequest, action: str) 
         phase=Phase.CICD_ACTIVE, environment=base.environment, project=base.project, services=tuple(services)
     )
     report = status_report(envelope, await anyio.to_thread.run_sync(app.atoms))
+    if report.plan.branch == "cicd.ready":
+        flows.forget(app.state)
+    else:
+        again: dict[str, Any] = {"workflow": "cicd"}
+        if req.targetService:
+            again["targetService"] = req.targetService
+        flows.remember(app.state, ToolCall(tool="zerops_workflow", args=again))
     return WorkflowAnswer(
         action,
         "cicd",
@@ -476,6 +497,36 @@ async def _cicd(app: App, live: LiveProject, req: WorkflowRequest, action: str) 
         report=report,
         guide=report.guide,
     )
+
+
+_FLOW_NAMES = {"export": "export", "cicd": "CI/CD setup"}
+_SETUP_STEPS = frozenset({"setup.git-push", "setup.build-integration", "setup.push"})
+
+
+async def _continuation(app: App, host: str) -> list[NextAction]:
+    """After a delivery step for ``host``: the call that goes on with what asked for it — the export or
+    cicd flow this process is in (:mod:`.flows`), else the git-push setup walkthrough's next step."""
+    live = await read_project(app)
+    flow = flows.current(app.state)
+    if flow is not None:
+        target = flow.args.get("targetService")
+        related = {host}
+        svc = build_envelope(live).service(host)
+        if svc is not None and svc.stage_hostname:
+            related.add(svc.stage_hostname)
+        if target is None or target in related:
+            name = _FLOW_NAMES.get(str(flow.args.get("workflow")), "flow")
+            return [
+                NextAction(
+                    label=f"Continue the {name}",
+                    rationale=f"The {name} asked for this step; it goes on from here.",
+                    **flow.model_dump(),
+                )
+            ]
+    report = status_report(_walkthrough_envelope(live, host), await anyio.to_thread.run_sync(app.atoms))
+    if report.plan.branch in _SETUP_STEPS:
+        return [report.plan.primary]
+    return []
 
 
 def _walkthrough_envelope(live: LiveProject, host: str, **overrides: Any) -> StateEnvelope:
@@ -696,7 +747,8 @@ async def _delivery(app: App, live: LiveProject, req: WorkflowRequest, action: s
                     **c.model_dump(),
                 )
                 for c in change.next_steps
-            ],
+            ]
+            + [a for h, _ in change.updated for a in await _continuation(app, h)],
             report=await _report(app),
         )
     if action == "git-push-setup":
@@ -724,6 +776,7 @@ async def _delivery(app: App, live: LiveProject, req: WorkflowRequest, action: s
             "configured",
             f"Git push for {meta.hostname} goes to {meta.remote_url}.",
             data={"service": meta.hostname, "gitPushState": "configured", "remoteUrl": meta.remote_url},
+            actions=await _continuation(app, meta.hostname),
             report=await _report(app),
         )
     if action == "build-integration":
@@ -791,7 +844,15 @@ async def _delivery(app: App, live: LiveProject, req: WorkflowRequest, action: s
                 else "."
             ),
         }[result.status]
-        return WorkflowAnswer(action, None, result.status, message, data=data, report=await _report(app))
+        return WorkflowAnswer(
+            action,
+            None,
+            result.status,
+            message,
+            data=data,
+            actions=await _continuation(app, result.meta.hostname),
+            report=await _report(app),
+        )
     if action == "record-deploy":
         host = _need(req.targetService, "targetService", "record-deploy", 'targetService="appstage"')
         data = await delivery.record_deploy(app, live, host)

@@ -184,6 +184,7 @@ def _strategy(value: str | None) -> str | None:
 
 
 def _summary(work: WorkSession, hosts: set[str], cap: int) -> WorkSessionSummary:
+    from zcp.ops.workflow.develop import deployed_since_verify
     from zcp.state.models import VerifyAttempt
 
     scope = [h for h in work.services if h in hosts]
@@ -199,6 +200,7 @@ def _summary(work: WorkSession, hosts: set[str], cap: int) -> WorkSessionSummary
         )
 
     verifies = {h: tuple(verify(a) for a in (work.verifies or {}).get(h, [])) for h in scope}
+    redeployed = [h for h in scope if deployed_since_verify(work, h)]
     reason = work.close_reason if work.close_reason in ("auto-complete", "iteration-cap") else None
     return WorkSessionSummary.model_validate(
         {
@@ -207,6 +209,7 @@ def _summary(work: WorkSession, hosts: set[str], cap: int) -> WorkSessionSummary
             "closeReason": reason if work.closed else None,
             "deploys": {h: a for h, a in deploys.items() if a},
             "verifies": {h: a for h, a in verifies.items() if a},
+            "deployedSinceVerify": redeployed,
             "iterationCap": max(1, min(cap, 100)),
         }
     )
