@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
-from zcp.ops.env_live import pending_env_change
+from zcp.ops.env_live import last_boot, pending_env_change
 from zcp.platform.models import Process, ProjectEnv, ServiceEnv, ServiceStack
 
 SERVICE = ServiceStack(id="s1", name="app")
@@ -91,3 +92,15 @@ def test_without_any_boot_in_view_only_changes_newer_than_the_history_count() ->
     assert pending_env_change(SERVICE, [var("A", 10)], [], history) is None  # older than all we see
     assert pending_env_change(SERVICE, [var("A", 30)], [], history) is not None
     assert pending_env_change(SERVICE, [var("A", 30)], [], []) is None  # nothing to compare with
+
+
+def test_the_last_boot_is_the_newest_start_of_a_finished_boot_process_on_the_service() -> None:
+    processes = [
+        process("stack.build", 10, 20),
+        process("stack.restart", 30, 40),
+        process("stack.reload", 50, 55),  # a reload does not boot the containers
+        process("stack.restart", 45, 50, service="s2"),
+        process("stack.start", 47, 50, status="FAILED"),
+    ]
+    assert last_boot(SERVICE, processes) == datetime(2025, 6, 2, 8, 0, 30, tzinfo=UTC)
+    assert last_boot(SERVICE, []) is None

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import anyio
 import httpx
 import pytest
 
@@ -255,7 +256,6 @@ async def test_a_deploy_replaces_the_services_processes_and_ssh_sees_the_new_env
     finally:
         await runner.aclose()
     assert env.stdout == "hello from appdev\n"
-    import anyio
 
     with anyio.fail_after(10):
         while alive(dev_pid):
@@ -301,3 +301,20 @@ async def test_a_self_deploy_over_ssh_loses_its_session_like_on_the_platform(
     with containers.sandbox.lock:
         versions = [v for v in containers.sandbox.state.app_versions.values() if v.service_id == service_id]
         assert max(versions, key=lambda v: v.sequence).status == "ACTIVE"
+
+
+@pytest.mark.containers(seed="standard", run_code=True)
+async def test_the_app_a_new_version_replaces_ends_without_an_error_line(
+    containers: ContainersHandle, client: ZeropsClient, tmp_path: Path
+) -> None:
+    await _deploy(containers, client, _source(tmp_path / "one", message="one"))
+    await _deploy(containers, client, _source(tmp_path / "two", message="two"))
+    service_id = containers.service("appdev").id
+    with anyio.fail_after(10):
+        while not any("replaced by a new version" in line for line in _logs(containers, hostname="appdev")):
+            await anyio.sleep(0.02)
+    with containers.sandbox.lock:
+        errors = [
+            e.message for e in containers.sandbox.state.logs if e.service_id == service_id and e.severity <= 3
+        ]
+    assert errors == []

@@ -324,3 +324,24 @@ async def test_a_project_variable_change_is_pending_on_every_runtime(standard: S
     for host in ("appdev", "appstage"):
         assert _checks(data, host)["env_applied"]["status"] == "fail"
     assert "env_applied" not in _checks(data, "db")
+
+
+async def test_errors_logged_before_the_containers_last_booted_are_not_held_against_the_new_ones(
+    standard: SandboxHandle,
+) -> None:
+    """A crash the fix replaced: the error line is a minute old, but the service restarted since."""
+    emit_log(standard, "appstage", "Traceback: the old version crashed", severity=3)
+    standard.advance(60)
+    async with read_session(standard) as session:
+        before = await session.ok(TOOL, {"serviceHostname": "appstage"})
+        await session.ok("zerops_manage", {"action": "restart", "serviceHostname": "appstage"})
+        standard.advance(5)
+        after = await session.ok(TOOL, {"serviceHostname": "appstage"})
+        emit_log(standard, "appstage", "Traceback: the new version fails too", severity=3)
+        again = await session.ok(TOOL, {"serviceHostname": "appstage"})
+    assert _checks(before, "appstage")["error_logs"]["status"] == "fail"
+    logs = _checks(after, "appstage")["error_logs"]
+    assert logs["status"] == "pass" and "since the containers started" in logs["detail"]
+    failed = _checks(again, "appstage")["error_logs"]
+    assert failed["status"] == "fail" and failed["evidence"] == ["Traceback: the new version fails too"]
+    assert failed["recovery"]["args"]["since"] == "1m"

@@ -19,8 +19,8 @@ project says so. This module tells, from what the API already records:
   processes at all, the change is pending only if it is itself newer than the oldest process seen
   (then the boot must be older still); otherwise nothing is claimed.
 
-:func:`pending_env_change` is pure; :func:`read_pending_env` reads what it needs for several
-services (one process search, the project's variables, each service's variables). ``zerops_verify``
+:func:`pending_env_change` and :func:`last_boot` are pure; :func:`read_env_history` reads what it needs
+for several services (one process search, the project's variables, each service's variables). ``zerops_verify``
 reports a pending change as a failed ``env_applied`` check with the restart as its recovery; the
 workflow status can use the same function.
 """
@@ -67,6 +67,21 @@ def _touches(process: Process, service_id: str) -> bool:
     return service_id == process.service_stack_id or any(s.id == service_id for s in process.service_stacks)
 
 
+def last_boot(service: ServiceStack, processes: Sequence[Process]) -> datetime | None:
+    """When ``service``'s containers last began to boot: the newest start of a finished boot process
+    on it among ``processes`` (``None`` when none is among them). Pure."""
+    booted: datetime | None = None
+    for process in processes:
+        if process.action_name not in BOOT_ACTIONS or process.normalized_status != st.FINISHED:
+            continue
+        if not _touches(process, service.id):
+            continue
+        began = _when(process.started) or _when(process.created)
+        if began is not None and (booted is None or began > booted):
+            booted = began
+    return booted
+
+
 def pending_env_change(
     service: ServiceStack,
     service_vars: Sequence[ServiceEnv],
@@ -83,7 +98,7 @@ def pending_env_change(
         when = _when(project_var.last_update)
         if when is not None and project_var.type.upper() not in GENERATED_TYPES:
             changes.append((when, project_var.key, True))
-    booted: datetime | None = None
+    booted = last_boot(service, processes)
     oldest: datetime | None = None
     for process in processes:
         created = _when(process.created)
@@ -92,14 +107,12 @@ def pending_env_change(
         finished = _when(process.finished) or _when(process.last_update)
         if process.action_name in PROJECT_ENV_ACTIONS and finished is not None:
             changes.append((finished, None, True))
-        if not _touches(process, service.id):
-            continue
-        if process.action_name in SERVICE_ENV_ACTIONS and finished is not None:
+        if (
+            _touches(process, service.id)
+            and process.action_name in SERVICE_ENV_ACTIONS
+            and finished is not None
+        ):
             changes.append((finished, None, False))
-        elif process.action_name in BOOT_ACTIONS and process.normalized_status == st.FINISHED:
-            began = _when(process.started) or created
-            if began is not None and (booted is None or began > booted):
-                booted = began
     if not changes:
         return None
     limit = booted if booted is not None else oldest
@@ -116,10 +129,18 @@ def pending_env_change(
     )
 
 
-async def read_pending_env(
+@dataclass(frozen=True)
+class EnvHistory:
+    """What the process history and the variables say about several services, by hostname."""
+
+    pending: dict[str, PendingEnv]  # env changes a service has not booted with yet
+    booted: dict[str, datetime]  # when a service's containers last began to boot (when known)
+
+
+async def read_env_history(
     client: ZeropsClient, project_id: str, services: Sequence[ServiceStack]
-) -> dict[str, PendingEnv]:
-    """Pending env changes of ``services`` by hostname (the reads run concurrently)."""
+) -> EnvHistory:
+    """Pending env changes and last boots of ``services`` (the reads run concurrently)."""
     processes: list[Process] = []
     project_vars: list[ProjectEnv] = []
     service_vars: dict[str, list[ServiceEnv]] = {}
@@ -135,8 +156,12 @@ async def read_pending_env(
 
     await gather(read_processes, read_project, *(partial(read_service, s) for s in services), limit=8)
     found: dict[str, PendingEnv] = {}
+    booted: dict[str, datetime] = {}
     for service in services:
         pending = pending_env_change(service, service_vars.get(service.id, []), project_vars, processes)
         if pending is not None:
             found[service.name] = pending
-    return found
+        boot = last_boot(service, processes)
+        if boot is not None:
+            booted[service.name] = boot
+    return EnvHistory(pending=found, booted=booted)

@@ -3,8 +3,9 @@
 Checks (each ``pass``, ``fail``, ``skip`` or ``info``):
 
 * ``service_running`` — the platform reports the service ``ACTIVE``/``RUNNING``;
-* ``error_logs`` — no error-level log lines in the last few minutes (runtimes only; a failed log read
-  is a ``skip``, never a failure of the check run);
+* ``error_logs`` — no error-level log lines in the last few minutes, counted from the containers' last
+  boot when that is later (a crash of a version a deploy has since replaced is not the running
+  version's fault); runtimes only; a failed log read is a ``skip``, never a failure of the check run;
 * ``http_root`` — for runtimes that serve HTTP (not workers): a ``GET`` of the public subdomain
   answers below 500. A service without a subdomain is ``skip`` with the call that enables one;
 * ``env_applied`` — for running runtimes: no variable changed after the containers last booted
@@ -22,6 +23,7 @@ is as bad as its worst service.
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -129,23 +131,35 @@ def running_check(service: ServiceStack) -> Check:
 
 
 async def error_log_check(
-    client: ZeropsClient, project_id: str, service: ServiceStack, now: datetime
+    client: ZeropsClient,
+    project_id: str,
+    service: ServiceStack,
+    now: datetime,
+    *,
+    booted_at: datetime | None = None,
 ) -> Check:
+    """``error_logs``: no error lines in the last :data:`ERROR_WINDOW`, or since the containers last
+    booted when that is later — what a version that is gone logged (a crash a deploy since fixed) is
+    not held against the one running now."""
     since = now - ERROR_WINDOW
+    window = f"in the last {int(ERROR_WINDOW.total_seconds() // 60)} minutes"
+    if booted_at is not None and booted_at > since:
+        since = booted_at
+        window = f"since the containers started ({booted_at.strftime('%H:%M:%SZ')})"
     query = LogQuery(service_id=service.id, severity="error", limit=50, since=since)
     try:
         items = await client.fetch_logs(project_id, query)
     except ZcpError as error:
         log.info("verify %s: reading logs failed: %s", service.name, error.code)
         return Check("error_logs", "skip", f"could not read the logs ({error.code})")
-    minutes = int(ERROR_WINDOW.total_seconds() // 60)
     if not items:
-        return Check("error_logs", "pass", f"no error lines in the last {minutes} minutes")
+        return Check("error_logs", "pass", f"no error lines {window}")
+    minutes = max(1, math.ceil((now - since).total_seconds() / 60))
     recovery = ToolCall.of("zerops_logs", serviceHostname=service.name, severity="error", since=f"{minutes}m")
     return Check(
         "error_logs",
         "fail",
-        f"{len(items)} error line(s) in the last {minutes} minutes",
+        f"{len(items)} error line(s) {window}",
         evidence=tuple(item.message[:300] for item in items[-EVIDENCE_LINES:]),
         recovery=recovery,
     )
@@ -219,13 +233,14 @@ async def check_service(
     now: datetime,
     pending_env: PendingEnv | None = None,
     env_known: bool = False,
+    booted_at: datetime | None = None,
 ) -> ServiceHealth:
     """Run the checks that apply to ``service`` and aggregate them."""
     kind = runtime_class(service)
     running = running_check(service)
     checks: list[Check] = [running]
     if kind != "managed":
-        checks.append(await error_log_check(client, project.id, service, now))
+        checks.append(await error_log_check(client, project.id, service, now, booted_at=booted_at))
     if kind in ("dynamic", "implicit", "static"):
         if running.status == "pass":
             checks.append(await http_check(client, project, service, prober))
@@ -256,14 +271,14 @@ async def verify_services(
     ``on_checked(health, finished, total)`` runs as each service is done (progress). The env history
     is read once for all targets; when it cannot be read, ``env_applied`` is a skip.
     """
-    from zcp.ops.env_live import read_pending_env
+    from zcp.ops.env_live import EnvHistory, read_env_history
 
     try:
-        pending = await read_pending_env(client, project.id, targets)
+        history = await read_env_history(client, project.id, targets)
         known = True
     except ZcpError as error:
         log.info("verify: reading the env history failed: %s", error.code)
-        pending, known = {}, False
+        history, known = EnvHistory(pending={}, booted={}), False
     results: list[ServiceHealth | None] = [None] * len(targets)
     finished = 0
 
@@ -276,8 +291,9 @@ async def verify_services(
             service,
             prober=prober,
             now=now,
-            pending_env=pending.get(service.name),
+            pending_env=history.pending.get(service.name),
             env_known=known,
+            booted_at=history.booted.get(service.name),
         )
         results[index] = health
         finished += 1

@@ -73,6 +73,7 @@ class RunningApp:
     static_root: Path | None = None  # a built-in web server: files from here
     pid: int | None = None  # the start command's process group
     exit_code: int | None = None  # set once the start command ended
+    replaced: bool = False  # a newer version took over: its end is planned, not a crash
 
     @property
     def running(self) -> bool:
@@ -350,7 +351,10 @@ class Pipeline:
             if task.cancelled():
                 return
             app.exit_code = task.result()
-            self.runtime_log(f"{self.spec.start}: process exited with code {app.exit_code}", severity=3)
+            if app.replaced:  # the platform stops old containers on a deploy: not an error of the app
+                self.runtime_log(f"{self.spec.start}: stopped (replaced by a new version)", severity=6)
+            else:
+                self.runtime_log(f"{self.spec.start}: process exited with code {app.exit_code}", severity=3)
 
         exited.add_done_callback(ended)
         self.host.keep(exited)
@@ -422,6 +426,9 @@ class Pipeline:
             now = self._now()
             activate(self.sandbox, self.service, self.version, self.spec, now)
             self.sandbox.end_process(self.process)
+            previous = self.host.apps.get(self.service.id)
+            if previous is not None and previous is not app:
+                previous.replaced = True
             self.host.apps[self.service.id] = app
         self.runtime_log(f"{self.spec.start or 'web server'} started")
         if self.host.replace_on_deploy:
