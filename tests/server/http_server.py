@@ -6,6 +6,7 @@ import os
 import selectors
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -55,6 +56,9 @@ def http_server(tmp_path: Path, *args: str, timeout: float = 60.0, **env: str) -
             seen.append(line)
             if line.startswith(ANNOUNCE):
                 url = line.removeprefix(ANNOUNCE).strip()
+        selector.close()
+        # Keep draining stderr: a server that logs more than a pipe buffer would otherwise block.
+        threading.Thread(target=_drain, args=(proc.stderr,), daemon=True).start()
         yield url
     finally:
         proc.terminate()
@@ -66,6 +70,14 @@ def http_server(tmp_path: Path, *args: str, timeout: float = 60.0, **env: str) -
         for stream in (proc.stdout, proc.stderr):
             if stream is not None:
                 stream.close()
+
+
+def _drain(stream: Any) -> None:
+    try:
+        for _line in stream:
+            pass
+    except (OSError, ValueError):  # closed by the context manager's exit
+        pass
 
 
 def text_of(item: Any) -> str:
