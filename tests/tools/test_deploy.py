@@ -366,6 +366,25 @@ async def test_a_build_that_outlasts_the_wait_is_build_triggered_and_settled_by_
     assert work_after.deploys["appdev"][0].succeeded_at  # settled from the platform's answer
 
 
+@pytest.mark.containers(seed="standard", time_scale=1.0)
+async def test_a_timed_out_deploy_settled_by_record_deploy_is_not_recorded_again_by_the_next_deploy(
+    containers: ContainersHandle, tmp_path: Path
+) -> None:
+    write_app(containers.tree("appdev"))
+    async with container_session(containers, tmp_path) as session:
+        write_meta(session, "appdev")
+        open_develop(session, ["appdev"])
+        await session.ok(TOOL, {"targetService": "appdev", "setup": "dev", "waitSeconds": 0})
+        containers.advance(60)
+        await session.ok("zerops_workflow", {"action": "record-deploy", "targetService": "appdev"})
+        note = session.app.settings.state_dir / "deploys" / "appdev.json"
+        assert not note.exists()
+        again = await session.ok(TOOL, {"targetService": "appdev", "setup": "dev", "waitSeconds": 0})
+        work = session.app.state.work_session()
+    assert "previousDeploy" not in again
+    assert work is not None and len(work.deploys["appdev"]) == 1  # record-deploy's, not a second copy
+
+
 @pytest.mark.containers(seed="standard")
 async def test_app_version_latest_rolls_back_to_the_build_before_without_rebuilding(
     containers: ContainersHandle, tmp_path: Path

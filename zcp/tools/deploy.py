@@ -16,8 +16,9 @@ One tool, one schema for both environments (the reference's two variants are mer
 * ``appVersion="latest"`` (the newest earlier build) or an app version id deploys that build again,
   without rebuilding: a rollback.
 
-Everything but git-push and rollbacks runs preflight first and waits for the build (``waitSeconds``,
-default ``ZCP_POLL_TIMEOUT``) with progress. See docs/deploy.md.
+Builds and git pushes run preflight first (a rollback reuses a build that already passed it); builds
+and rollbacks wait for the platform (``waitSeconds``, default ``ZCP_POLL_TIMEOUT``) with progress.
+See docs/deploy.md.
 """
 
 from __future__ import annotations

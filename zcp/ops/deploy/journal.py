@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-__all__ = ["InFlight", "PreviousDeploy", "begin", "claim", "finish", "release", "resolve"]
+__all__ = ["InFlight", "PreviousDeploy", "begin", "claim", "finish", "forget", "release", "resolve"]
 
 #: Targets this process is deploying right now (their notes are not "previous" deploys).
 _ACTIVE: set[str] = set()
@@ -116,6 +116,17 @@ async def begin(app: App, note: InFlight) -> None:
 async def finish(app: App, target: str) -> None:
     """Drop the note once the attempt is recorded."""
     await anyio.to_thread.run_sync(lambda: _path(app, target).unlink(missing_ok=True))
+
+
+async def forget(app: App, target: str) -> None:
+    """Drop a note that ``record-deploy`` settled, unless this process is deploying ``target`` now.
+
+    Without this, the next deploy would find the note and record the same build a second time.
+    """
+    with _ACTIVE_LOCK:
+        if target in _ACTIVE:
+            return
+    await finish(app, target)
 
 
 async def resolve(app: App, target: str) -> PreviousDeploy | None:

@@ -329,6 +329,7 @@ async def record_deploy(app: App, live: LiveProject, host: str) -> dict[str, Any
     Gate: the newest build of the service must be ``ACTIVE``; then ``firstDeployedAt`` is stamped
     (once) and a successful deploy attempt is recorded in the work session.
     """
+    from zcp.ops.deploy import journal
     from zcp.ops.workflow.develop import record_deploy_attempt
 
     platform = app.require_platform()
@@ -359,6 +360,7 @@ async def record_deploy(app: App, live: LiveProject, host: str) -> dict[str, Any
     meta = await anyio.to_thread.run_sync(app.state.meta, host)
     stamped = bool(meta and meta.complete and not meta.first_deployed_at)
     state = await record_deploy_attempt(app, host, succeeded=True, strategy="record-deploy")
+    await journal.forget(app, host)  # the push that timed out is settled now; never record it twice
     after = await anyio.to_thread.run_sync(app.state.meta, host)
     return {
         "hostname": host,
