@@ -30,6 +30,9 @@ def test_scenarios_are_listed_with_a_description(capsys: pytest.CaptureFixture[s
         ["--time-scale", "-1"],
         ["--fault", "get_process:status=abc"],
         ["--fault", "x:bogus=1"],
+        ["--run-code", "--host", "0.0.0.0"],
+        ["--ssh", "--host", "192.168.1.5"],
+        ["--container", "--host", "example.com"],
     ],
 )
 def test_bad_serve_options_fail_with_exit_1_and_a_hint(

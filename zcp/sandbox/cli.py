@@ -137,6 +137,17 @@ def _container_host(args: argparse.Namespace, sandbox: Any) -> Any:
     )
 
 
+def _is_loopback(host: str) -> bool:
+    import ipaddress
+
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 def run_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -161,6 +172,14 @@ def run_serve(args: argparse.Namespace) -> int:
         raise InvalidParameter(
             f"Bad --fault: {error}.", suggestion="Write it as endpoint:key=value,key=value."
         ) from None
+    containers = args.ssh or args.run_code or args.container
+    if containers and not _is_loopback(args.host):
+        # The SSH endpoint runs commands on this machine (and --run-code runs deployed code): never
+        # offer that beyond loopback.
+        raise InvalidParameter(
+            f"--ssh, --run-code and --container listen on loopback only; --host {args.host} is not loopback.",
+            suggestion="Drop --host (the default is 127.0.0.1), or serve the plain API without those flags.",
+        )
     token = args.token or DEFAULT_TOKEN
     sandbox = Sandbox(clock=SystemClock(), time_scale=args.time_scale, token=token, scenario=args.seed)
     for rule in faults:
@@ -174,10 +193,12 @@ def run_serve(args: argparse.Namespace) -> int:
     url = f"http://{args.host}:{sock.getsockname()[1]}"
     sandbox.served_at = url
     extensions: tuple[Any, ...] = SERVE_EXTENSIONS
-    containers = args.ssh or args.run_code or args.container
     print(f"# zcp sandbox: scenario {args.seed!r}, time scale {args.time_scale:g}, listening on {url}")
     if args.run_code:
-        print("# --run-code: deployed code is built and run on THIS machine (reachable on loopback only)")
+        print(
+            "# --run-code: deployed code is built and run on THIS machine; the gateway and SSH listen on"
+            " loopback, but an app that binds 0.0.0.0 is reachable from your network"
+        )
     if containers:
         extensions = (*SERVE_EXTENSIONS, _container_host(args, sandbox))
     else:
