@@ -3,8 +3,7 @@
 ``make eval`` runs every scenario against the sandbox; ``make eval SCENARIO=id`` (or
 ``--scenario id``, repeatable or comma-separated) runs some; ``make e2e`` (``--live``) runs the
 scenarios marked ``e2e: true`` against the real Zerops project of ``ZCP_API_KEY``.
-Progress goes to stderr, the report to stdout; the exit code is 0 only when every scenario passed
-(a scenario marked ``knownFailure`` may fail; it must not pass).
+Progress goes to stderr, the report to stdout; the exit code is 0 only when every scenario passed.
 """
 
 from __future__ import annotations
@@ -92,7 +91,7 @@ def main(argv: list[str] | None = None) -> int:
     elapsed = time.monotonic() - started
     print(table(results))
     for result in results:
-        if result.mark != "pass":
+        if not result.passed:
             print()
             print(failure_details(result, command))
     report = reports / ("e2e.json" if args.live else "report.json")
@@ -103,7 +102,7 @@ def main(argv: list[str] | None = None) -> int:
                 shutil.rmtree(result.run_dir, ignore_errors=True)
     print(f"\nreport: {report} ({elapsed:.0f}s)")
     print(closing_line(results))
-    return 0 if all(r.ok for r in results) else 1
+    return 0 if all(r.passed for r in results) else 1
 
 
 if __name__ == "__main__":

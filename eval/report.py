@@ -32,11 +32,7 @@ def table(results: Sequence[Result]) -> str:
 
 def failure_details(result: Result, command: str = "make eval") -> str:
     """What went wrong in a failed scenario, and how to run it alone."""
-    lines = [f"{'~' if result.mark == 'known' else '✗'} {result.id}"]
-    if result.known_failure is not None:
-        lines.append(f"  known failure: {result.known_failure}")
-        if result.passed:
-            lines.append("  it passes now: remove knownFailure from the scenario")
+    lines = [f"✗ {result.id}"]
     if result.failure:
         lines.append(f"  failure: {result.failure}")
     for problem in result.unmet:
@@ -64,13 +60,8 @@ def failure_details(result: Result, command: str = "make eval") -> str:
 
 
 def closing_line(results: Sequence[Result]) -> str:
-    """``eval: N/M scenarios passed``, naming known failures when there are any."""
-    passed = sum(r.passed for r in results)
-    known = [r.id for r in results if r.mark == "known"]
-    line = f"eval: {passed}/{len(results)} scenarios passed"
-    return line + (
-        f" ({len(known)} known failure{'s' if len(known) > 1 else ''}: {', '.join(known)})" if known else ""
-    )
+    """``eval: N/M scenarios passed``."""
+    return f"eval: {sum(r.passed for r in results)}/{len(results)} scenarios passed"
 
 
 def write_json(results: Sequence[Result], path: Path, *, meta: dict[str, Any]) -> None:

@@ -86,27 +86,17 @@ class Result:
     unmet: list[str] = field(default_factory=list)
     tools: dict[str, int] = field(default_factory=dict)
     run_dir: str = ""
-    #: The scenario's ``knownFailure`` reason, if it has one.
-    known_failure: str | None = None
 
     @property
     def mark(self) -> str:
-        """``pass``, ``FAIL``, ``known`` (failed as expected) or ``FIXED`` (a known failure passed)."""
-        if self.known_failure is not None:
-            return "FIXED" if self.passed else "known"
+        """``pass`` or ``FAIL``."""
         return "pass" if self.passed else "FAIL"
-
-    @property
-    def ok(self) -> bool:
-        """Whether this result lets the run succeed."""
-        return self.mark in ("pass", "known")
 
     def wire(self) -> dict[str, Any]:
         return {
             "id": self.id,
             "passed": self.passed,
             "result": self.mark,
-            "knownFailure": self.known_failure,
             "turns": len(self.turns),
             "seconds": round(self.seconds, 2),
             "tools": self.tools,
@@ -227,7 +217,7 @@ async def run_scenario(
     shutil.rmtree(run_dir, ignore_errors=True)
     work_dir = run_dir / "work"
     work_dir.mkdir(parents=True)
-    result = Result(scenario.id, run_dir=str(run_dir), known_failure=scenario.known_failure)
+    result = Result(scenario.id, run_dir=str(run_dir))
     started = time.monotonic()
     seen = Observations(run_dir / "state")
     try:

@@ -148,10 +148,6 @@ class Scenario(_Model):
     max_turns: int = Field(default=40, alias="maxTurns", ge=1, le=500)
     #: Part of the live run against real Zerops (``make e2e``).
     e2e: bool = False
-    #: Why this scenario is known to fail for a cause outside the guidance (a sandbox or tool bug, named
-    #: precisely). It still runs: a failure is reported as known and does not fail the run; a pass
-    #: fails the run until the marker is removed (the cause was fixed).
-    known_failure: str | None = Field(default=None, alias="knownFailure")
     expect: Expect = Field(default_factory=Expect)
     #: The user's request in their own words (the markdown body).
     request: str = ""

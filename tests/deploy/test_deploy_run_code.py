@@ -11,7 +11,9 @@ import pytest
 from tests.deploy.harness import APP_YAML, container_session, new_runtime, open_develop, write_app, write_meta
 from tests.plugins.sandbox import ContainersHandle
 from zcp.clock import SYSTEM_CLOCK
+from zcp.ops.deploy.devserver import COMMAND_PLACEHOLDER
 from zcp.ops.deploy.pushers import SshPusher
+from zcp.sandbox.coderun import free_port
 
 pytestmark = [pytest.mark.anyio, pytest.mark.slow]
 TOOL = "zerops_deploy"
@@ -64,3 +66,72 @@ async def test_a_real_build_failure_carries_the_commands_output(
     assert data["failureClassification"]["category"] == "build"
     assert any("SyntaxError in app.py line 3" in line for line in data["buildLogs"])
     assert any("compiling the app" in line for line in data["buildLogs"])
+
+
+#: What the user runs as the dev server: it listens on the port it is given (``npm run dev`` would read
+#: its config); the dev setup's own ``run.start`` is ``zsc noop``.
+DEV_PY = """\
+import http.server, sys
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        body = b"hello from the dev server"
+        self.send_response(200)
+        self.send_header("content-length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format, *args):
+        pass
+
+http.server.HTTPServer(("127.0.0.1", int(sys.argv[1])), Handler).serve_forever()
+"""
+
+NOOP_YAML = """\
+zerops:
+  - setup: dev
+    build:
+      base: python@3.12
+      deployFiles: ./
+    run:
+      base: python@3.12
+      ports:
+        - port: {port}
+          httpSupport: true
+      start: zsc noop --silent
+"""
+
+
+@pytest.mark.containers(seed="standard", run_code=True)
+async def test_a_dev_setup_is_deployed_then_its_dev_server_started_then_verified_and_the_session_closes(
+    containers: ContainersHandle, tmp_path: Path
+) -> None:
+    """The agent follows the deploy's first next action, filling only the command it is asked for."""
+    port = free_port()
+    new_runtime(containers, "apidev")
+    tree = containers.tree("apidev")
+    tree.mkdir(parents=True, exist_ok=True)
+    (tree / "zerops.yaml").write_text(NOOP_YAML.format(port=port))
+    (tree / "dev.py").write_text(DEV_PY)
+    async with container_session(containers, tmp_path, clock=SYSTEM_CLOCK) as session:
+        write_meta(session, "apidev", close_deploy_mode="auto")
+        open_develop(session, ["apidev"])
+        deployed = await session.ok(TOOL, {"targetService": "apidev"})
+        first = deployed["nextActions"][0]
+        assert first["tool"] == "zerops_dev_server"
+        assert first["args"] == {
+            "action": "start",
+            "command": COMMAND_PLACEHOLDER,
+            "hostname": "apidev",
+            "port": port,
+        }
+        started = await session.ok(first["tool"], {**first["args"], "command": f"python3 dev.py {port}"})
+        assert started["nextActions"][0] == {"tool": "zerops_verify", "args": {"serviceHostname": "apidev"}}
+        verified = await session.ok("zerops_verify", {"serviceHostname": "apidev"})
+        async with httpx.AsyncClient(timeout=10) as http:
+            page = await http.get(deployed["subdomainUrl"])
+    assert deployed["status"] == "DEPLOYED"
+    assert started["running"] is True and started["healthStatus"] == 200
+    assert verified["status"] == "healthy", verified
+    assert verified["workSessionState"]["status"] == "auto-closed"  # deployed + verified, close mode auto
+    assert (page.status_code, page.text) == (200, "hello from the dev server")

@@ -43,13 +43,3 @@ def test_the_json_report_carries_every_transcript(tmp_path: Path) -> None:
     assert (data["passed"], data["total"], data["seconds"]) == (1, 2, 4.2)
     assert data["scenarios"][0]["transcript"][0]["args"] == {"action": "status"}
     assert data["scenarios"][1]["suggestedCall"].startswith("zerops_mount")
-
-
-def test_a_known_failure_is_reported_as_such_and_a_fixed_one_fails_the_run() -> None:
-    known = Result("flaky-sandbox", known_failure="the sandbox logs a replaced app's SIGTERM as an error")
-    fixed = Result("fixed-now", passed=True, known_failure="was broken")
-    assert (known.mark, known.ok) == ("known", True)
-    assert (fixed.mark, fixed.ok) == ("FIXED", False)
-    assert closing_line([known, fixed]) == "eval: 1/2 scenarios passed (1 known failure: flaky-sandbox)"
-    assert "known failure: the sandbox logs" in failure_details(known)
-    assert "remove knownFailure" in failure_details(fixed)

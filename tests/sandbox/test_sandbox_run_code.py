@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import socket
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -14,7 +16,8 @@ from zcp.ops.push import PushRequest, PushResult, push
 from zcp.platform.client import ZeropsClient
 from zcp.remote import commands
 from zcp.remote.shell import all_of, quote
-from zcp.sandbox.children import alive
+from zcp.sandbox.children import alive, listening_ports
+from zcp.sandbox.coderun import free_port
 from zcp.sandbox.lifecycle import subdomain_url
 
 pytestmark = [pytest.mark.anyio, pytest.mark.slow]
@@ -318,3 +321,91 @@ async def test_the_app_a_new_version_replaces_ends_without_an_error_line(
             e.message for e in containers.sandbox.state.logs if e.service_id == service_id and e.severity <= 3
         ]
     assert errors == []
+
+
+#: A dev server the agent would start over SSH: it listens on the port it is given, like ``npm run dev``.
+DEV_SERVER = """\
+import http.server, sys
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        body = b"from the dev server " + self.path.encode()
+        self.send_response(200)
+        self.send_header("content-length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+http.server.HTTPServer(("127.0.0.1", int(sys.argv[1])), Handler).serve_forever()
+"""
+
+
+def _dev_source(root: Path, port: int) -> Path:
+    """A dev setup whose start is ``zsc noop``: the deploy starts nothing, the code waits in the tree."""
+    yaml = YAML.format(message="dev", start="zsc noop --silent").replace("port: 3000", f"port: {port}")
+    root = _source(root, yaml=_without_readiness(yaml))
+    (root / "dev.py").write_text(DEV_SERVER)
+    return root
+
+
+def _without_readiness(yaml: str) -> str:
+    """A dev setup has no readiness check (nothing listens until the dev server runs)."""
+    start = yaml.index("    deploy:\n")
+    end = yaml.index("    run:\n")
+    return yaml[:start] + yaml[end:]
+
+
+async def _gateway(url: str, *, until: int | None = None) -> httpx.Response:
+    """GET ``url`` (polling until it answers ``until``, within 10 s, when given)."""
+    async with httpx.AsyncClient(timeout=10) as http:
+        with anyio.fail_after(10):
+            while True:
+                reply = await http.get(url)
+                if until is None or reply.status_code == until:
+                    return reply
+                await anyio.sleep(0.05)
+
+
+@pytest.mark.containers(seed="standard", run_code=True)
+async def test_a_dev_server_started_over_ssh_on_the_declared_port_serves_the_subdomain(
+    containers: ContainersHandle, client: ZeropsClient, tmp_path: Path
+) -> None:
+    port = free_port()
+    result = await _deploy(containers, client, _dev_source(tmp_path / "app", port))
+    assert _state(containers, result)[:2] == ("ACTIVE", "FINISHED")
+    idle = await _gateway(_url(containers) + "/")
+    assert idle.status_code == 502  # zsc noop listens nowhere
+    assert f"on port {port}" in idle.json()["error"]["message"]
+    runner = containers.runner()
+    try:
+        started = await runner.run("appdev", commands.dev_server_start(f"python3 dev.py {port}"), timeout=20)
+        assert started.ok, started
+        reply = await _gateway(_url(containers) + "/hello?x=1", until=200)
+        assert reply.text == "from the dev server /hello?x=1"
+        # A redeploy replaces the container: the dev server goes, and the subdomain has nothing again.
+        await _deploy(containers, client, _dev_source(tmp_path / "again", port))
+        assert (await _gateway(_url(containers) + "/", until=502)).status_code == 502
+    finally:
+        await runner.aclose()
+
+
+@pytest.mark.containers(seed="standard", run_code=True)
+async def test_a_process_of_no_service_on_the_declared_port_is_never_taken_for_the_dev_server(
+    containers: ContainersHandle, client: ZeropsClient, tmp_path: Path
+) -> None:
+    port = free_port()
+    await _deploy(containers, client, _dev_source(tmp_path / "app", port))
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as stranger:
+        stranger.bind(("127.0.0.1", port))
+        stranger.listen()
+        reply = await _gateway(_url(containers) + "/")
+    assert reply.status_code == 502
+
+
+def test_listening_ports_are_read_per_process() -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        port = listener.getsockname()[1]
+        assert port in (listening_ports([os.getpid()]) or set())
+    assert port not in (listening_ports([os.getpid()]) or set())
+    assert listening_ports([2**22 + 7]) in (set(), None)  # no such process

@@ -11,6 +11,9 @@ inherited. SIGTERM first, SIGKILL after a grace period.
 Limits: a process that clears its environment (``env -i``) and leaves its group escapes; the marker
 scan reads ``/proc`` (Linux); a sandbox killed with SIGKILL cannot clean up after itself (the next run
 ends processes whose owning sandbox is gone, see :meth:`ChildProcesses.end_leftovers`).
+
+:func:`listening_ports` says which TCP ports some of these processes listen on (from ``/proc``), so
+the subdomain gateway can tell a service's own dev server from whatever else uses a port.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ import logging
 import os
 import signal
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
@@ -81,6 +84,53 @@ def marked(entry: bytes) -> list[int]:
         if environ is not None and (environ.startswith(needle) or b"\0" + needle in environ):
             found.append(int(name))
     return found
+
+
+_LISTEN: Final = "0A"  # the TCP state of a listening socket in /proc/net/tcp
+
+
+def _listening_sockets() -> dict[str, int] | None:
+    """Socket inode → local port of every listening TCP socket (v4 and v6); None without ``/proc/net``."""
+    found: dict[str, int] = {}
+    readable = False
+    for name in ("tcp", "tcp6"):
+        try:
+            lines = (_PROC / "net" / name).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        readable = True
+        for line in lines:
+            fields = line.split()
+            if len(fields) < 10 or fields[3] != _LISTEN:
+                continue
+            port = fields[1].rpartition(":")[2]
+            try:
+                found[fields[9]] = int(port, 16)
+            except ValueError:
+                continue
+    return found if readable else None
+
+
+def listening_ports(pids: Iterable[int]) -> set[int] | None:
+    """The TCP ports the processes ``pids`` listen on (any address); None when ``/proc`` cannot tell."""
+    sockets = _listening_sockets()
+    if sockets is None:
+        return None
+    ports: set[int] = set()
+    for pid in pids:
+        folder = _PROC / str(pid) / "fd"
+        try:
+            names = os.listdir(folder)
+        except OSError:
+            continue
+        for name in names:
+            try:
+                target = os.readlink(folder / name)
+            except OSError:
+                continue
+            if target.startswith("socket:[") and (port := sockets.get(target[8:-1])) is not None:
+                ports.add(port)
+    return ports
 
 
 class ChildProcesses:

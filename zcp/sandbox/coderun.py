@@ -16,14 +16,16 @@ For a pushed app version the pipeline is the platform's, on this machine:
    and stderr become the service's runtime log (plain lines are informational, as on the platform; a
    syslog ``<N>`` prefix sets the severity). The version is ``ACTIVE`` once
    ``deploy.readinessCheck`` (else ``run.healthCheck``) passes — ``httpGet`` on the mapped port, or
-   ``exec`` — or, without a check, once the port accepts connections. A start command that exits, a
+   ``exec`` — or, without a check, once the port accepts connections (``zsc noop``, a dev setup's
+   start that opens no port, only has to stay up for a moment). A start command that exits, a
    check that never passes, or a failing init command is ``DEPLOY_FAILED`` and the previous version
    keeps serving. A service with a built-in web server (php-nginx, php-apache, nginx, static) and no
    start command serves its ``run.documentRoot`` (default the tree itself) as static files — PHP is
    not executed.
 
 On success the service's other processes end (SSH sessions, dev servers, the previous app): the
-platform replaces containers on a deploy. The subdomain gateway proxies to :attr:`RunningApp.port`.
+platform replaces containers on a deploy. The subdomain gateway proxies to :attr:`RunningApp.port`,
+or to a dev server of the service on :attr:`RunningApp.declared_port` (see :mod:`.subdomains`).
 """
 
 from __future__ import annotations
@@ -60,6 +62,8 @@ IMPLICIT_WEBSERVERS: Final = ("php-apache", "php-nginx", "static", "nginx")
 MAX_LINE: Final = 8192
 KEPT_ARTIFACTS: Final = 10
 _SYSLOG_PREFIX: Final = re.compile(r"^<([0-7])>")
+#: A start command that keeps the container alive and listens nowhere (the dev setups' ``run.start``).
+_NOOP_START: Final = re.compile(r"^\s*zsc\s+noop(\s|$)")
 
 
 @dataclass
@@ -398,7 +402,7 @@ class Pipeline:
                     emit=lambda _: None,
                 )
                 return code == 0
-            if app.port is not None:
+            if app.port is not None and not _NOOP_START.match(self.spec.start or ""):
                 return await _accepts(app.port) or (
                     app.declared_port is not None and await _accepts(app.declared_port, adopt=app)
                 )

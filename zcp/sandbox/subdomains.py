@@ -14,6 +14,13 @@ answers them from the service's state, the way the balancer would:
 | stopped, stopping, waiting for a deploy, deleting    | 502    |
 | unknown, deleted, or subdomain access turned off     | 404    |
 
+Under ``--run-code`` the gateway proxies to the app the deploy started, on the loopback port its
+start command got (``PORT``). A dev setup's start (``zsc noop``) listens nowhere: the app is then a
+dev server started over SSH (``zerops_dev_server``), which listens on the port zerops.yaml declares
+(``run.ports[0].port``; SSH sessions get no ``PORT``). The gateway proxies there when a process of
+*that service* listens on it (found through ``/proc``, :func:`~.children.listening_ports`), so a
+process of another service or sandbox that holds the same port is never mistaken for the app.
+
 Requests go through the usual fault injection and request log under the route name ``subdomain``, so
 tests can slow a subdomain down (``sandbox.fault("subdomain", latency=5)``) or count probes
 (``sandbox.hits("subdomain")``). Add the extension to a server with
@@ -112,16 +119,37 @@ _HOP_BY_HOP: Final = frozenset(
 MAX_PROXIED_BYTES: Final = 50 * 1024 * 1024
 
 
-def _running_app(sandbox: Sandbox, label: str) -> Any:
-    """The app serving ``label`` under ``--run-code`` (None: answer from the state as without it)."""
+def _running_app(sandbox: Sandbox, label: str) -> tuple[Any, Any]:
+    """(host, app) serving ``label`` under ``--run-code`` (app None: answer from the state as without it)."""
     with sandbox.lock:
         sandbox.advance()
         host = sandbox.host
         service = find_by_label(sandbox, label)
         apps = getattr(host, "apps", None)
         if service is None or not isinstance(apps, dict):
-            return None
-        return apps.get(service.id)
+            return host, None
+        return host, apps.get(service.id)
+
+
+def target_port(host: Any, app: Any) -> int | None:
+    """The loopback port a request for ``app`` goes to (see the module docstring).
+
+    The port the deployed start command got, unless nothing of the service listens there but one of
+    its processes (a dev server) listens on the declared port. Reads ``/proc``: call it off the loop.
+    """
+    port: int | None = app.port
+    declared: int | None = app.declared_port
+    if port is None or declared is None or declared == port:
+        return port
+    from zcp.sandbox.children import listening_ports
+
+    children = getattr(host, "children", None)
+    if children is None:
+        return port
+    ports = listening_ports(children.pids(app.service_id))
+    if ports is None or port in ports or declared not in ports:
+        return port
+    return declared
 
 
 def gateway_routes(sandbox: Sandbox) -> list[BaseRoute]:
@@ -130,7 +158,7 @@ def gateway_routes(sandbox: Sandbox) -> list[BaseRoute]:
 
     async def serve(request: Request) -> Response:
         label = request.path_params["label"]
-        app = _running_app(sandbox, label)
+        host, app = _running_app(sandbox, label)
         if app is None:
             if request.method != "GET":
                 return Response(status_code=405)
@@ -151,7 +179,12 @@ def gateway_routes(sandbox: Sandbox) -> list[BaseRoute]:
         try:
             with sandbox.lock:
                 answer(sandbox, label)  # service state first: stopped, restarting, …
-            response = await _from_app(app, request)
+            port = (
+                None
+                if app.static_root is not None
+                else await anyio.to_thread.run_sync(target_port, host, app)
+            )
+            response = await _from_app(app, request, port)
         except ApiFailure as failure:
             record(failure.status)
             return json_response(failure.status, failure.body())
@@ -164,9 +197,10 @@ def gateway_routes(sandbox: Sandbox) -> list[BaseRoute]:
     ]
 
 
-async def _from_app(app: Any, request: Request) -> Response:
+async def _from_app(app: Any, request: Request, port: int | None) -> Response:
     rest = request.path_params.get("rest", "")
-    if not app.running:
+    dev_server = port is not None and port != app.port  # serves even when the deployed start ended
+    if not app.running and not dev_server:
         raise ApiFailure(
             502, "badGateway", f"The app exited with code {app.exit_code}; nothing is listening."
         )
@@ -176,14 +210,17 @@ async def _from_app(app: Any, request: Request) -> Response:
 
     headers = {k: v for k, v in request.headers.items() if k.lower() not in _HOP_BY_HOP}
     headers["x-forwarded-proto"] = "https"
-    url = f"http://127.0.0.1:{app.port}/{rest}"
+    url = f"http://127.0.0.1:{port}/{rest}"
     if request.url.query:
         url += f"?{request.url.query}"
     try:
         async with httpx.AsyncClient(timeout=30.0, follow_redirects=False) as http:
             reply = await http.request(request.method, url, headers=headers, content=await request.body())
     except httpx.HTTPError as error:
-        raise ApiFailure(502, "badGateway", f"The app did not answer ({type(error).__name__}).") from None
+        where = f" on port {app.declared_port}" if app.declared_port is not None else ""
+        raise ApiFailure(
+            502, "badGateway", f"The app did not answer{where} ({type(error).__name__})."
+        ) from None
     body = reply.content[:MAX_PROXIED_BYTES]
     out = [(k, v) for k, v in reply.headers.multi_items() if k.lower() not in _HOP_BY_HOP]
     response = Response(content=body, status_code=reply.status_code)

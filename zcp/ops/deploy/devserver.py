@@ -19,13 +19,22 @@ it does not, ``running`` says whether the process lives and ``reason`` says why:
 * ``health_probe_error`` — the probe could not run on the service.
 
 Failures carry the log tail. Not reaching the service at all raises SSH_FAILED.
+
+After a deploy, :func:`start_after_deploy` tells whether the deployed setup started an app at all:
+a dynamic runtime whose ``run.start`` is ``zsc noop`` (or missing) serves nothing until its dev
+server runs, so ``zerops_deploy`` makes that start its primary next action. The port is the first
+``run.ports`` entry; the command is left for the agent (``<start command>``): zerops.yaml has no
+field for it, and a dev setup's ``run.start`` is exactly what does not start it.
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Final, Literal
+from typing import TYPE_CHECKING, Any, Final, Literal
 
+from zcp.axes import RuntimeClass, runtime_class_for
 from zcp.calls import ToolCall
 from zcp.errors import SshError
 from zcp.remote import commands
@@ -35,7 +44,16 @@ if TYPE_CHECKING:
     from zcp.app import App
     from zcp.remote.runner import RemoteResult
 
-__all__ = ["DevServerReport", "DevServerSpec", "logs", "start", "status", "stop"]
+__all__ = [
+    "COMMAND_PLACEHOLDER",
+    "DevServerReport",
+    "DevServerSpec",
+    "logs",
+    "start",
+    "start_after_deploy",
+    "status",
+    "stop",
+]
 
 SPAWN_TIMEOUT: Final = 10.0
 CHECK_TIMEOUT: Final = 10.0
@@ -43,6 +61,10 @@ PROBE_TIMEOUT: Final = 3.0
 #: How long a process without an HTTP probe must stay alive to count as started.
 NO_PROBE_GRACE: Final = 1.5
 FAILURE_TAIL: Final = 40
+#: The argument an agent fills when zcp cannot know the dev command.
+COMMAND_PLACEHOLDER: Final = "<start command>"
+#: A ``run.start`` that keeps the container alive without starting anything.
+_NOOP_START: Final = re.compile(r"^\s*zsc\s+noop(\s|$)")
 
 Reason = Literal[
     "spawn_timeout",
@@ -129,6 +151,38 @@ def _report(spec: DevServerSpec, action: str) -> DevServerReport:
         port=spec.port,
         health_path=spec.health_path if spec.port is not None and not spec.no_http_probe else None,
         log_file=spec.log_file,
+    )
+
+
+def _first_port(run: Mapping[str, Any]) -> int | None:
+    ports = run.get("ports")
+    for entry in ports if isinstance(ports, list) else []:
+        port = entry.get("port") if isinstance(entry, dict) else None
+        if isinstance(port, int) and not isinstance(port, bool) and 1 <= port <= 65535:
+            return port
+    return None
+
+
+def start_after_deploy(hostname: str, type_version: str, entry: Mapping[str, Any]) -> ToolCall | None:
+    """The ``zerops_dev_server`` start that a deploy of ``entry`` (one zerops.yaml setup) leaves to the
+    agent, or ``None`` when the deploy started the app itself.
+
+    Only a dynamic runtime (by the service type, else ``run.base``) whose ``run.start`` is ``zsc noop``
+    or absent needs one: a built-in web server serves on its own, and any other start command is the
+    app. The call carries the first ``run.ports`` port (without one: no HTTP probe).
+    """
+    run = entry.get("run")
+    run = run if isinstance(run, Mapping) else {}
+    kind = runtime_class_for(type_version or str(run.get("base") or ""))
+    if kind is not RuntimeClass.DYNAMIC:
+        return None
+    start = run.get("start")
+    if start is not None and not (isinstance(start, str) and (not start.strip() or _NOOP_START.match(start))):
+        return None
+    port = _first_port(run)
+    probe: dict[str, Any] = {"port": port} if port is not None else {"noHttpProbe": True}
+    return ToolCall.of(
+        "zerops_dev_server", action="start", hostname=hostname, command=COMMAND_PLACEHOLDER, **probe
     )
 
 
@@ -247,7 +301,7 @@ async def status(app: App, spec: DevServerSpec) -> DevServerReport:
                 "zerops_dev_server",
                 action="start",
                 hostname=spec.hostname,
-                command="<start command>",
+                command=COMMAND_PLACEHOLDER,
                 port="<port>",
             )
         ]

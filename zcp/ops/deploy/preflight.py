@@ -29,7 +29,15 @@ if TYPE_CHECKING:
     from zcp.app import App
     from zcp.platform.models import ServiceStack
 
-__all__ = ["Preflight", "PreflightCheck", "SourceYaml", "resolve_setup", "run_preflight", "setup_names"]
+__all__ = [
+    "Preflight",
+    "PreflightCheck",
+    "SourceYaml",
+    "resolve_setup",
+    "run_preflight",
+    "setup_entry",
+    "setup_names",
+]
 
 CheckStatus = Literal["pass", "fail", "skip"]
 Role = Literal["dev", "stage", "simple"]
@@ -135,9 +143,14 @@ def resolve_setup(
     )
 
 
-def _setup_entry(text: str, setup: str) -> Mapping[str, Any]:
-    document: Any = yaml.safe_load(text)
-    for entry in document.get("zerops") or []:
+def setup_entry(text: str, setup: str) -> Mapping[str, Any]:
+    """The ``setup`` entry of a zerops.yaml (``{}`` when the file or the setup is not there)."""
+    try:
+        document: Any = yaml.safe_load(text)
+    except yaml.YAMLError:
+        return {}
+    entries = document.get("zerops") if isinstance(document, dict) else None
+    for entry in entries if isinstance(entries, list) else []:
         if isinstance(entry, dict) and entry.get("setup") == setup:
             return entry
     return {}
@@ -251,6 +264,6 @@ async def run_preflight(
         shown = "; ".join(p.render() for p in validation.problems[:3])
         more = f" (+{len(validation.problems) - 3} more)" if len(validation.problems) > 3 else ""
         report.checks.append(PreflightCheck(f"{target}_schema", "fail", shown + more))
-    report.checks.append(await _reference_check(app, target, _setup_entry(source_yaml.text, setup), services))
+    report.checks.append(await _reference_check(app, target, setup_entry(source_yaml.text, setup), services))
     report.raise_for_failures(target, where)
     return report

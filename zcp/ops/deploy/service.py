@@ -12,8 +12,10 @@
 5. the **build** is watched through the API with progress, within the call's wait budget
    (:mod:`.watch`);
 6. the **outcome**: ``DEPLOYED`` (the first deploy enables the subdomain; over SSH the target is
-   checked to accept commands again), a failed pipeline (its status, phase, a bounded build or
-   runtime log tail, a classification and the next call), ``BUILD_TRIGGERED`` with ``timedOut``
+   checked to accept commands again; the next call is ``zerops_verify``, after a
+   ``zerops_dev_server`` start when the deployed setup starts no app — ``run.start: zsc noop`` on a
+   dev service, see :func:`.devserver.start_after_deploy`), a failed pipeline (its status, phase, a
+   bounded build or runtime log tail, a classification and the next call), ``BUILD_TRIGGERED`` with ``timedOut``
    (the build goes on), or a transport failure raised as SSH_DEPLOY_FAILED / DEPLOY_FAILED with the
    push's output in ``diagnostic`` and a classification;
 7. the attempt is **recorded** in the work session (``workSessionState``) — except when the call
@@ -607,7 +609,7 @@ async def execute_deploy(app: App, prepared: Prepared, waiting: Waiting) -> Depl
         notify=waiting.notify,
     )
     if driven.settled:
-        await _outcome(app, platform, target, meta, before, driven, waiting, report)
+        await _outcome(app, platform, target, meta, before, driven, waiting, report, preflight)
         await journal.finish(app, target.name)
         return report
     if driven.timed_out:
@@ -643,6 +645,7 @@ async def _outcome(
     driven: Driven,
     waiting: Waiting,
     report: DeployReport,
+    preflight: Preflight,
 ) -> None:
     build = driven.build
     version = build.app_version
@@ -658,11 +661,18 @@ async def _outcome(
             report.ssh_ready = await _ssh_ready(app, target.name, waiting)
             if not report.ssh_ready:
                 report.warnings.append(f"{target.name} does not accept SSH commands yet")
-        report.message = (
-            f"{target.name}: the new version is ACTIVE (setup {report.setup}, build {_seconds(build.duration)}). "
-            "That the app answers is for zerops_verify to say."
-        )
-        report.next_actions = [
+        active = f"{target.name}: the new version is ACTIVE (setup {report.setup}, build {_seconds(build.duration)})."
+        dev_server = _dev_server_start(report, preflight)
+        if dev_server is None:
+            report.message = f"{active} That the app answers is for zerops_verify to say."
+            report.next_actions = []
+        else:
+            report.message = (
+                f"{active} Its run.start starts no app (a dev setup): start the dev server with "
+                "zerops_dev_server, then verify."
+            )
+            report.next_actions = [dev_server]
+        report.next_actions += [
             ToolCall.of("zerops_verify", serviceHostname=target.name),
             ToolCall.of("zerops_logs", serviceHostname=target.name, severity="error", since="5m"),
         ]
@@ -702,6 +712,17 @@ async def _outcome(
         failure_class=classification.category.value,
     )
     report.work_session_state = state.wire()
+
+
+def _dev_server_start(report: DeployReport, preflight: Preflight) -> ToolCall | None:
+    """The dev-server start a container deploy of a setup that starts no app leaves to the agent."""
+    from zcp.ops.deploy.devserver import start_after_deploy
+    from zcp.ops.deploy.preflight import setup_entry
+
+    if report.mode != "ssh" or preflight.source is None or report.setup is None:
+        return None
+    entry = setup_entry(preflight.source.text, report.setup)
+    return start_after_deploy(report.target_service, report.target_service_type or "", entry)
 
 
 async def _record_transport(app: App, host: str, setup: str | None, error: ZcpError) -> Classification:
