@@ -290,6 +290,10 @@ def compact_schema(schema: dict[str, Any], *, output: bool = False) -> dict[str,
         for key, value in node.items():
             if key in ("title", "$defs"):
                 continue
+            if key in ("properties", "patternProperties") and isinstance(value, dict):
+                # Keys here are field names (a field may be called "title"), not schema keywords.
+                out[key] = {name: walk(sub) for name, sub in value.items()}
+                continue
             walked = walk(value)
             if key == "additionalProperties" and (walked in ({}, True) or (output and walked is False)):
                 continue  # an empty schema (or true) allows anything, which is the default
