@@ -35,9 +35,8 @@ def _required_without_property(node: Any, path: str = "") -> list[str]:
     found: list[str] = []
     if isinstance(node, dict):
         props = node.get("properties")
-        for name in node.get("required", []) if isinstance(props, dict) else []:
-            if name not in props:
-                found.append(f"{path}.{name}")
+        if isinstance(props, dict):
+            found += [f"{path}.{name}" for name in node.get("required", []) if name not in props]
         for key, value in node.items():
             found += _required_without_property(value, f"{path}/{key}")
     elif isinstance(node, list):
