@@ -97,3 +97,58 @@ def test_every_call_suggested_in_zcp_code_exists() -> None:
                     continue
                 problems += [f"{rel}:{line}: {p}" for p in registry_vocabulary().problems(tool, args)]
     assert problems == []
+
+
+def _literal_calls(path: Path) -> list[tuple[int, str, dict[str, str]]]:
+    """Tool calls built in code: ``ToolCall.of("zerops_x", k=v)``, ``ToolCall(tool=…, args={…})``,
+    ``NextAction(tool=…, args={…})`` and the workflow helper ``_workflow_call(label, why, k=v)``.
+
+    Only literal names are checked (``**spread`` and computed keys are skipped); a literal string
+    value is kept so workflow actions and workflows are checked too.
+    """
+
+    def value_of(node: ast.expr) -> str:
+        return node.value if isinstance(node, ast.Constant) and isinstance(node.value, str) else "<x>"
+
+    found: list[tuple[int, str, dict[str, str]]] = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if not isinstance(node, ast.Call):
+            continue
+        func = node.func
+        keywords = {k.arg: k.value for k in node.keywords if k.arg is not None}
+        if isinstance(func, ast.Attribute) and func.attr == "of" and node.args:
+            tool = value_of(node.args[0])
+            args = {key: value_of(value) for key, value in keywords.items()}
+        elif isinstance(func, ast.Name) and func.id in ("ToolCall", "NextAction") and "tool" in keywords:
+            tool = value_of(keywords["tool"])
+            literal = keywords.get("args")
+            if not isinstance(literal, ast.Dict):
+                args = {}
+            else:
+                args = {
+                    k.value: value_of(v)
+                    for k, v in zip(literal.keys, literal.values, strict=True)
+                    if isinstance(k, ast.Constant) and isinstance(k.value, str)
+                }
+        elif isinstance(func, ast.Name) and func.id == "_workflow_call":
+            tool, args = "zerops_workflow", {key: value_of(value) for key, value in keywords.items()}
+        else:
+            continue
+        if tool.startswith("zerops_"):
+            found.append((node.lineno, tool, args))
+    return found
+
+
+def test_every_tool_call_built_in_zcp_code_names_real_parameters_and_actions() -> None:
+    vocabulary = registry_vocabulary()
+    problems: list[str] = []
+    checked = 0
+    for path in sorted((REPO / "zcp").rglob("*.py")):
+        rel = path.relative_to(REPO)
+        if rel.parts[:2] == ("zcp", "sandbox"):
+            continue
+        for line, tool, args in _literal_calls(path):
+            checked += 1
+            problems += [f"{rel}:{line}: {p}" for p in vocabulary.problems(tool, args)]
+    assert checked > 80  # the scan really sees the calls (there are over a hundred)
+    assert problems == []
