@@ -261,21 +261,38 @@ def _synced_latency_and_build(report: Report, corpus: Corpus) -> None:
 
 # --- over MCP ----------------------------------------------------------------------------------
 
-#: `zcp serve` plus one bare tool the benchmark registers on the same server (not in the product).
+#: `zcp serve` plus one bare tool registered the way zcp's own tools are (same guard, validation,
+#: redaction and rendering), so the ratio isolates the search itself. Not part of the product.
 _SERVER_WITH_PING = """
 import anyio
 from zcp.app import App
 from zcp.config import load_settings
 from zcp.server.app import build_server
+from zcp.tools.base import ToolDefinition, ToolOutput, ZcpTool
+
+
+class Pong(ToolOutput):
+    pong: bool = True
+
+
+async def bench_ping() -> Pong:
+    return Pong()
+
 
 async def main():
-    server = build_server(App(load_settings()))
-    await server.list_tools()  # build the product's tools first, then add the reference tool
-
-    @server.tool(name="bench_ping", description="Benchmark reference: returns at once.")
-    def bench_ping() -> str:
-        return "pong"
-
+    app = App(load_settings())
+    server = build_server(app)
+    definition = ToolDefinition(
+        name="bench_ping",
+        title="Benchmark reference",
+        description="Benchmark reference: returns at once.",
+        fn=bench_ping,
+        read_only=True,
+        destructive=False,
+        idempotent=True,
+        open_world=False,
+    )
+    server.tools()["bench_ping"] = ZcpTool.create(definition, app)
     await server.run_stdio_async()
 
 anyio.run(main)
@@ -302,7 +319,9 @@ async def _side_by_side(
     async with Client(params, mode="legacy", read_timeout_seconds=60) as client:
         await client.list_tools()
         for text in queries[:10]:  # warm both paths (tool validators, output schemas)
-            await client.call_tool("bench_ping", {})
+            pong = await client.call_tool("bench_ping", {})
+            if pong.is_error or (pong.structured_content or {}).get("pong") is not True:
+                raise RuntimeError(f"the reference tool failed: {pong.content}")
             await client.call_tool("zerops_knowledge", {"query": text})
         for _ in range(passes):
             ping: list[float] = []

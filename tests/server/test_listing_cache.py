@@ -36,6 +36,19 @@ async def test_a_cached_listing_is_byte_for_byte_the_built_one(tmp_path: Path) -
     assert _dump(cached) == _dump(built)
 
 
+async def test_after_a_cached_listing_a_call_builds_only_the_tool_it_calls(tmp_path: Path) -> None:
+    cache = ToolListingCache(tmp_path, VARIANT)
+    await build_server(App(load_settings({})), listing_cache=cache).list_tools()
+    server = build_server(App(load_settings({})), listing_cache=ToolListingCache(tmp_path, VARIANT))
+    async with Client(server, mode="legacy") as client:
+        listed = await client.list_tools()
+        result = await client.call_tool("zerops_knowledge", {"uri": "zerops://themes/services"})
+        unknown = await client.call_tool("zerops_nope", {})
+    assert not result.is_error and len(listed.tools) == 18
+    assert server._tools is None and set(server._built) == {"zerops_knowledge"}
+    assert unknown.is_error and "zerops_knowledge" in str(unknown.content)  # names come from the registry
+
+
 async def test_an_unreadable_cache_file_is_rebuilt(tmp_path: Path) -> None:
     cache = ToolListingCache(tmp_path, VARIANT)
     cache.path.write_text("{ broken", encoding="utf-8")

@@ -132,3 +132,14 @@ async def test_zerops_workflow_stays_under_its_own_byte_budget() -> None:
     result = await list_tools()
     (workflow,) = [t for t in result.tools if t.name == "zerops_workflow"]
     assert tool_bytes(workflow) < WORKFLOW_BUDGET_BYTES
+
+
+def test_the_registry_names_each_tool_as_its_factory_does() -> None:
+    from zcp.tools import TOOL_MODULES, tool_factory
+
+    app = App(Settings())
+    assert [name for name, _m, _f in TOOL_MODULES] == [d.name for d in DEFINITIONS]
+    for name, _module, _factory in TOOL_MODULES:
+        factory = tool_factory(name)
+        assert factory is not None and factory(app).name == name
+    assert tool_factory("zerops_nope") is None

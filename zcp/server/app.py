@@ -58,6 +58,9 @@ class ZcpServer(MCPServer[Any]):
         self.app = app
         self._listing_cache = listing_cache
         self._tools: dict[str, Any] | None = None
+        #: Tools built one at a time for calls that came before the full set was needed.
+        self._built: dict[str, Any] = {}
+        self._cached_listing: list[MCPTool] | None = None
         self._tools_lock = threading.Lock()
         #: The level the client asked for with ``logging/setLevel`` (zcp logs to stderr, never to the client).
         self.client_log_level: str | None = None
@@ -73,23 +76,48 @@ class ZcpServer(MCPServer[Any]):
         if self._tools is None:
             with self._tools_lock:
                 if self._tools is None:
-                    from zcp.tools import tool_factories
-                    from zcp.tools.base import ZcpTool
+                    from zcp.tools import TOOL_NAMES
 
-                    built = [ZcpTool.create(factory(self.app), self.app) for factory in tool_factories()]
-                    self._tools = {tool.name: tool for tool in built}
+                    self._tools = {name: self._build(name) for name in TOOL_NAMES}
         return self._tools
 
+    def tool(self, name: str) -> Any | None:
+        """One registered tool, building only that one when the full set is not built yet.
+
+        A host that listed the tools from the disk cache pays on its first call for the tool it
+        calls, not for all of them.
+        """
+        if self._tools is not None:
+            return self._tools.get(name)
+        with self._tools_lock:
+            return self._build(name)
+
+    def _build(self, name: str) -> Any | None:
+        # Called with the lock held.
+        if name not in self._built:
+            from zcp.tools import tool_factory
+            from zcp.tools.base import ZcpTool
+
+            factory = tool_factory(name)
+            if factory is None:
+                return None
+            self._built[name] = ZcpTool.create(factory(self.app), self.app)
+        return self._built[name]
+
     def _tool_schema(self, name: str) -> dict[str, Any] | None:
-        tool = self.tools().get(name)
+        tool = self.tool(name)
         return None if tool is None else dict(tool.parameters)
 
     async def list_tools(self) -> list[MCPTool]:
+        # Every tools/call consults the listing (the call guard), so it is made once per process.
+        if self._cached_listing is not None:
+            return list(self._cached_listing)
         cache = self._listing_cache
         if cache is not None and self._tools is None:
             cached = cache.load()
             if cached is not None:
-                return cached  # the tools themselves are built for the first call
+                self._cached_listing = cached  # the tools themselves are built as they are called
+                return list(cached)
         listing = [
             MCPTool(
                 name=tool.name,
@@ -106,16 +134,17 @@ class ZcpServer(MCPServer[Any]):
         if cache is not None:
             cache.store(listing)
             self._listing_cache = None  # stored once per process
-        return listing
+        self._cached_listing = listing
+        return list(listing)
 
     async def call_tool(self, name: str, arguments: dict[str, Any], context: Any = None) -> Any:
-        tools = self.tools()
-        tool = tools.get(name)
+        tool = self.tool(name)
         if tool is None:
+            from zcp.tools import TOOL_NAMES
             from zcp.tools.base import error_result
             from zcp.tools.dispatch import unknown_tool
 
-            return error_result(unknown_tool(name, list(tools)))
+            return error_result(unknown_tool(name, list(self._tools or TOOL_NAMES)))
         if context is None:
             from mcp.server.mcpserver import Context
 
