@@ -81,7 +81,7 @@ class ZcpServer(MCPServer[Any]):
                     self._tools = {name: self._build(name) for name in TOOL_NAMES}
         return self._tools
 
-    def tool(self, name: str) -> Any | None:
+    def get_tool(self, name: str) -> Any | None:
         """One registered tool, building only that one when the full set is not built yet.
 
         A host that listed the tools from the disk cache pays on its first call for the tool it
@@ -105,7 +105,7 @@ class ZcpServer(MCPServer[Any]):
         return self._built[name]
 
     def _tool_schema(self, name: str) -> dict[str, Any] | None:
-        tool = self.tool(name)
+        tool = self.get_tool(name)
         return None if tool is None else dict(tool.parameters)
 
     async def list_tools(self) -> list[MCPTool]:
@@ -138,7 +138,7 @@ class ZcpServer(MCPServer[Any]):
         return list(listing)
 
     async def call_tool(self, name: str, arguments: dict[str, Any], context: Any = None) -> Any:
-        tool = self.tool(name)
+        tool = self.get_tool(name)
         if tool is None:
             from zcp.tools import TOOL_NAMES
             from zcp.tools.base import error_result
