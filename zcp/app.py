@@ -3,14 +3,16 @@
 One :class:`App` exists per ``zcp serve`` process (and per test). Tools reach the outside world only
 through it: the platform connection (:meth:`App.require_platform`), the knowledge store
 (:meth:`App.knowledge`), the live schemas (:meth:`App.schemas`), the workflow state store (:attr:`App.state`), the atoms (:meth:`App.atoms`), the one clock (:attr:`App.clock`), and — for the deploy tools — the
-SSH runner to the project's services (:meth:`App.remote`) and the mounter of their files
-(:meth:`App.mounter`). Expensive parts are created lazily and
+SSH runner to the project's services (:meth:`App.remote`), the mounter of their files
+(:meth:`App.mounter`) and the HTTP prober health checks use (:meth:`App.prober`). Expensive parts are created lazily and
 once, so the server answers ``initialize`` without touching the corpus, the index or the network.
 """
 
 from __future__ import annotations
 
 import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -22,6 +24,7 @@ from zcp.knowledge.paths import KnowledgePaths, resolve_paths
 if TYPE_CHECKING:
     from zcp.auth import PlatformConnection
     from zcp.knowledge.store import KnowledgeStore
+    from zcp.ops.probe import HttpProber
     from zcp.remote.mounts import Mounter
     from zcp.remote.runner import RemoteRunner
     from zcp.schema import LiveSchemas
@@ -55,6 +58,7 @@ class App:
     _atoms: AtomSet | None = field(default=None, repr=False)
     _remote: RemoteRunner | None = field(default=None, repr=False)
     _mounter: Mounter | None = field(default=None, repr=False)
+    _prober: HttpProber | None = field(default=None, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def __post_init__(self) -> None:
@@ -183,3 +187,19 @@ class App:
     def use_mounter(self, mounter: Mounter) -> None:
         """Inject a mounter (tests)."""
         self._mounter = mounter
+
+    @asynccontextmanager
+    async def prober(self) -> AsyncIterator[HttpProber]:
+        """An HTTP prober for one batch of health checks (``ZCP_PROBE_TIMEOUT`` per request): the
+        injected one, else a fresh connection pool closed when the block ends."""
+        if self._prober is not None:
+            yield self._prober
+            return
+        from zcp.ops.probe import open_prober
+
+        async with open_prober(self.settings.probe_timeout, self.clock) as prober:
+            yield prober
+
+    def use_prober(self, prober: HttpProber) -> None:
+        """Inject a prober (tests)."""
+        self._prober = prober

@@ -345,3 +345,33 @@ async def test_errors_logged_before_the_containers_last_booted_are_not_held_agai
     failed = _checks(again, "appstage")["error_logs"]
     assert failed["status"] == "fail" and failed["evidence"] == ["Traceback: the new version fails too"]
     assert failed["recovery"]["args"]["since"] == "1m"
+
+
+class _ScriptedProber:
+    """An :class:`~zcp.ops.probe.HttpProber` that answers from a table and records what it was asked."""
+
+    def __init__(self, status: int) -> None:
+        self.status = status
+        self.asked: list[str] = []
+
+    async def probe(self, url: str) -> Any:
+        from zcp.ops.probe import ProbeResult
+
+        self.asked.append(url)
+        return ProbeResult(url=url, status=self.status, body="scripted")
+
+
+async def test_the_health_probe_goes_through_the_apps_prober(
+    sandbox_factory: Callable[..., SandboxHandle],
+) -> None:
+    # No subdomain gateway here: only the injected prober can make the http check pass or fail.
+    ok, failing = _ScriptedProber(200), _ScriptedProber(503)
+    async with read_session(sandbox_factory("standard")) as session:
+        session.app.use_prober(ok)
+        healthy = await session.ok(TOOL, {"serviceHostname": "appstage"})
+        session.app.use_prober(failing)
+        broken = await session.ok(TOOL, {"serviceHostname": "appstage"})
+    assert ok.asked and ok.asked == failing.asked  # the service's subdomain URL, once per verify
+    assert _checks(healthy, "appstage")["http_root"]["status"] == "pass"
+    assert _checks(broken, "appstage")["http_root"]["status"] == "fail"
+    assert broken["status"] != "healthy"

@@ -19,7 +19,6 @@ from pydantic import BaseModel, Field
 
 from zcp.calls import ToolCall
 from zcp.ops.health import Check, ServiceHealth, summary, verify_services
-from zcp.ops.probe import open_prober
 from zcp.ops.targets import user_services
 from zcp.ops.workflow.develop import record_health
 from zcp.tools.base import ToolDefinition, ToolOutput
@@ -149,7 +148,7 @@ def verify_tool(app: App) -> ToolDefinition:
             if ctx is not None:
                 await ctx.report_progress(finished, total, f"{health.hostname}: {health.status}")
 
-        async with open_prober(app.settings.probe_timeout, app.clock) as prober:
+        async with app.prober() as prober:
             done = await verify_services(
                 client, project, targets, prober=prober, now=now, concurrency=CONCURRENCY, on_checked=progress
             )
