@@ -141,13 +141,17 @@ async def test_a_bootstrap_plan_in_the_legacy_form_is_still_accepted_and_written
 
 
 @pytest.mark.sandbox(seed="empty", time_scale=0)
-async def test_a_bootstrap_plan_with_a_variant_of_a_missing_version_is_refused_at_discover(
+async def test_a_variant_of_a_missing_version_or_on_a_mode_only_type_is_refused_at_discover(
     sandbox: SandboxHandle, tmp_path: Path
 ) -> None:
-    plan = _plan({"hostname": "db", "type": "postgresql:ha@99", "resolution": "CREATE"})
+    plan = _plan(
+        {"hostname": "db", "type": "postgresql:ha@99", "resolution": "CREATE"},
+        {"hostname": "queue", "type": "nats:ha@2.12", "resolution": "CREATE"},
+    )
     async with workflow_session(sandbox, tmp_path) as session:
         await workflow(session, action="start", workflow="bootstrap", route="classic", intent="node app")
         payload = await session.error(TOOL, {"action": "complete", "step": "discover", "plan": plan})
     assert payload["code"] == "INVALID_PARAMETER", payload
     assert "postgresql:ha@99" in payload["error"] and "postgresql@16" in payload["error"]
+    assert "use nats@2.12 with mode HA" in payload["error"]  # the import would refuse nats:ha@2.12
     assert mutating_hits(sandbox) == 0

@@ -108,3 +108,24 @@ def test_a_variant_runtime_type_is_still_a_managed_service_not_a_runtime() -> No
     with pytest.raises(InvalidParameter) as caught:
         validate_plan([PlanTargetIn.model_validate({"runtime": runtime})], catalogue=CATALOGUE, live={})
     assert "is a managed service; list it under dependencies" in caught.value.message
+
+
+@pytest.mark.parametrize(
+    ("field", "type_", "fragment"),
+    [
+        ("dependencies", "nats:ha@2.12", "nats takes no :ha in its type (use nats@2.12 with mode HA)"),
+        ("dependencies", "postgresql:triple@16", "unknown deployment variant 'triple'"),
+        ("runtime", "nodejs:single@22", "nodejs takes no :single in its type (use nodejs@22)"),
+    ],
+)
+def test_a_variant_where_the_platform_takes_none_is_refused_with_the_spelling_to_use(
+    field: str, type_: str, fragment: str
+) -> None:
+    if field == "runtime":
+        runtime = {"devHostname": "app", "type": type_, "bootstrapMode": "dev"}
+        plan = [PlanTargetIn.model_validate({"runtime": runtime})]
+    else:
+        plan = plan_with(create("svc", type_))
+    with pytest.raises(InvalidParameter) as caught:
+        validate_plan(plan, catalogue=CATALOGUE, live={})
+    assert fragment in caught.value.message
