@@ -40,7 +40,7 @@ zerops:
         DB_HOST: ${db_hostname}
         DB_PASS: ${db_password}
       initCommands:
-        - zsc execOnce ${appVersionId} -- npm run migrate
+        - zsc execOnce ${ZEROPS_appVersionId} -- npm run migrate
       start: node dist/main.js
       healthCheck:
         httpGet:
@@ -68,10 +68,9 @@ services:
       minRam: 0.5
       maxRam: 4
   - hostname: db
-    type: postgresql@16
-    mode: NON_HA
+    type: postgresql:single@16
   - hostname: cache
-    type: valkey@7.2
+    type: valkey:single@7.2
   - hostname: storage
     type: object-storage
     objectStorageSize: 2

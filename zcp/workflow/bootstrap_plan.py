@@ -35,7 +35,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from zcp.axes import RuntimeClass, runtime_class_for
 from zcp.errors import InvalidParameter, WorkflowActive
 from zcp.hostnames import HOSTNAME_RULE, is_valid_hostname
-from zcp.schema.managed_types import VARIANT_OF_MODE, parse_type
+from zcp.schema.managed_types import MODE_OF_VARIANT, VARIANT_OF_MODE, VARIANTS, parse_type
 
 __all__ = [
     "COMPILED_PREFIXES",
@@ -127,7 +127,21 @@ def _carries_mode(type_version: str) -> bool:
 def _check_type(where: str, type_version: str, catalogue: frozenset[str] | None, problems: list[str]) -> None:
     if not type_version.strip():
         problems.append(f"{where}: type is required (type@version, e.g. nodejs@22)")
-    elif catalogue is not None and _canonical_type(type_version) not in catalogue:
+        return
+    # A deployment variant only where the platform takes one: the import refuses ``nats:ha@2.12``.
+    parsed = parse_type(type_version)
+    if parsed.variant is not None and parsed.variant not in VARIANTS:
+        problems.append(f"{where}: unknown deployment variant {parsed.variant!r} (use :single or :ha)")
+    elif parsed.variant is not None and not parsed.takes_variant:
+        instead = (
+            f"{parsed.legacy} with mode {MODE_OF_VARIANT[parsed.variant]}"
+            if _is_managed(type_version)
+            else parsed.legacy
+        )
+        problems.append(
+            f"{where}: {parsed.technology} takes no :{parsed.variant} in its type (use {instead})"
+        )
+    if catalogue is not None and _canonical_type(type_version) not in catalogue:
         base = type_base(type_version)
         same = sorted(t for t in catalogue if t.startswith(base + "@"))
         hint = f" (available: {', '.join(same)})" if same else ""
