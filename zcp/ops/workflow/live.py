@@ -84,6 +84,11 @@ class LiveProject:
     def live_hostnames(self) -> set[str]:
         return {s.hostname for s in self.services or ()}
 
+    @property
+    def live_types(self) -> dict[str, str]:
+        """Each live service's type with its version, by hostname."""
+        return {s.hostname: s.type_version for s in self.services or ()}
+
     def service(self, hostname: str) -> LiveService | None:
         return next((s for s in self.services or () if s.hostname == hostname), None)
 
