@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import anyio.to_thread
 
 from zcp.errors import IterationCapReached, SessionNotFound
-from zcp.ops.workflow.bootstrap.session import register, require_session
+from zcp.ops.workflow.bootstrap.session import register, require_session, take_over
 from zcp.state.models import BootstrapSession
 
 if TYPE_CHECKING:
@@ -40,11 +40,7 @@ async def resume(app: App, session_id: str) -> BootstrapSession:
                 f"bootstrap session {session_id} belongs to zcp process {session.pid}, which is still running",
                 suggestion="Continue it from that process, or stop that process first.",
             )
-        session.pid = store.pid
-        session.updated_at = store.now_text()
-        if session.bootstrap is not None:
-            session.bootstrap.resumed = True
-        store.write_session(session)
+        take_over(store, session)
         register(store, session)
         return session
 

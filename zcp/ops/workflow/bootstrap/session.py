@@ -3,7 +3,7 @@
 :func:`require_session` and :func:`step_guard` refuse a call that does not fit the open session (none
 open, or another step current); :func:`advance` marks the current step done or skipped and moves on;
 :func:`new_session` and :func:`register` create a session and put it in the registry under this
-process's pid.
+process's pid; :func:`take_over` makes a gone process's session this one's.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ __all__ = [
     "register",
     "require_session",
     "step_guard",
+    "take_over",
 ]
 
 STEPS: tuple[Literal["discover", "provision", "close"], ...] = ("discover", "provision", "close")
@@ -110,6 +111,16 @@ def new_session(store: StateStore, live: LiveProject, intent: str, route: str) -
         updated_at=now,
         bootstrap=BootstrapState(steps=steps, route=None if route == "classic" else route),
     )
+
+
+def take_over(store: StateStore, session: BootstrapSession) -> None:
+    """Make ``session`` (of a process that is gone) this process's, marked resumed, and write it; the
+    caller updates the registry."""
+    session.pid = store.pid
+    session.updated_at = store.now_text()
+    if session.bootstrap is not None:
+        session.bootstrap.resumed = True
+    store.write_session(session)
 
 
 def register(store: StateStore, session: BootstrapSession) -> None:
