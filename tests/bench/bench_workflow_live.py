@@ -27,7 +27,8 @@ from tests.tools.tool_listing import (
 from zcp.app import App
 from zcp.auth import Credentials, PlatformConnection, discover_project
 from zcp.config import Settings
-from zcp.ops.workflow.dispatch import WorkflowRequest, handle
+from zcp.ops.workflow.dispatch import handle
+from zcp.ops.workflow.request import WorkflowRequest
 from zcp.platform import RetryPolicy, SecretToken, ZeropsClient
 from zcp.runtime import RuntimeInfo
 from zcp.sandbox import FaultRule, Sandbox, SandboxServer, SystemClock

@@ -24,7 +24,7 @@ from tests.tools.workflow_harness import (
     workflow,
     workflow_session,
 )
-from zcp.ops.workflow.dispatch import ACTIONS
+from zcp.ops.workflow.request import ACTIONS
 from zcp.state.models import BootstrapSession, BootstrapState, RegistryEntry, ServiceMeta, StepState
 from zcp.state.store import StateStore
 

@@ -1,8 +1,9 @@
 """``zerops_workflow``: the workflow engine over MCP — bootstrap, develop sessions, delivery, export, cicd.
 
-The engine is :mod:`zcp.ops.workflow.dispatch`; this module declares the inputs, waits with progress
-for provisioning, and shapes the answer: structured fields plus text that shows the message, the
-action's data, and the status block (guidance and the next actions as tool calls).
+The engine is :mod:`zcp.ops.workflow.dispatch` (the request it takes: :mod:`zcp.ops.workflow.request`);
+this module declares the inputs, waits with progress for provisioning, and shapes the answer:
+structured fields plus text that shows the message, the action's data, and the status block
+(guidance and the next actions as tool calls).
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ from pydantic import Field, SerializeAsAny, WithJsonSchema
 
 from zcp.calls import ToolCall
 from zcp.hostnames import check_hostname
-from zcp.ops.workflow.dispatch import WorkflowRequest, handle
+from zcp.ops.workflow.dispatch import handle
+from zcp.ops.workflow.request import WorkflowRequest
 from zcp.tools.base import ToolDefinition, ToolOutput
 from zcp.tools.inputs import FlexBool, Hostname
 from zcp.tools.waiting import ProcessWaiter

@@ -15,6 +15,8 @@ from zcp.workflow.envelope import AttemptInfo, ServiceSnapshot, StateEnvelope
 
 #: What the agent writes where the plan cannot know the value.
 INTENT_FILL = "<what the user asked for>"
+#: The call that re-orients: an error's recovery when the way on depends on the state.
+STATUS_CALL = ToolCall.of("zerops_workflow", action="status")
 
 #: How a failure class is described, and what to do about it.
 FAILURE_CLASS_TEXT: dict[FailureClass, tuple[str, str]] = {

@@ -84,11 +84,9 @@ def _claim_bootstrap(store: StateStore) -> str | None:
     session = store.session(dead[0].session_id)
     if session is None:
         return None
-    session.pid = store.pid
-    session.updated_at = store.now_text()
-    if session.bootstrap is not None:
-        session.bootstrap.resumed = True
-    store.write_session(session)
+    from zcp.ops.workflow.bootstrap.session import take_over  # start-up stays clear of the plan models
+
+    take_over(store, session)
     with store.registry_update() as current:
         for entry in current.sessions:
             if entry.session_id == session.session_id:

@@ -333,12 +333,7 @@ async def record_deploy(app: App, live: LiveProject, host: str) -> dict[str, Any
     from zcp.ops.workflow.develop import record_deploy_attempt
 
     platform = app.require_platform()
-    service = live.service(host)
-    if service is None:
-        raise ServiceNotFound(
-            f"no service {host!r} in this project",
-            suggestion=f"Services: {', '.join(sorted(live.live_hostnames)) or '(none)'}.",
-        )
+    service = live.require_service(host)
     versions = [
         v
         for v in await platform.client.search_app_versions(platform.project.id, limit=20)
@@ -382,12 +377,7 @@ def adopt_local(store: StateStore, live: LiveProject, host: str, *, in_container
             "adopt-local links a runtime to a laptop's working directory; zcp runs inside the project here",
             suggestion='Adopt runtimes with zerops_workflow action="start" workflow="bootstrap" route="adopt".',
         )
-    service = live.service(host)
-    if service is None:
-        raise ServiceNotFound(
-            f"no service {host!r} in this project",
-            suggestion=f"Services: {', '.join(sorted(live.live_hostnames)) or '(none)'}.",
-        )
+    service = live.require_service(host)
     kind = runtime_class_for(service.type_version)
     if kind in (RuntimeClass.MANAGED, RuntimeClass.UNKNOWN):
         raise InvalidParameter(

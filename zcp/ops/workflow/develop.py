@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 import anyio.to_thread
 
@@ -58,6 +58,7 @@ __all__ = [
 ]
 
 MAX_HISTORY = 10
+_Attempt = TypeVar("_Attempt", bound=DeployAttempt | VerifyAttempt)
 #: Close modes that let a session close itself once everything is green.
 AUTO_CLOSING = frozenset({"auto", "git-push"})
 
@@ -135,6 +136,17 @@ def _next_order(session: WorkSession) -> int:
         a for history in (session.deploys or {}, session.verifies or {}) for h in history.values() for a in h
     ]
     return 1 + max((o for a in attempts if (o := _order(a)) is not None), default=len(attempts))
+
+
+def _appended(
+    session: WorkSession, history: dict[str, list[_Attempt]] | None, host: str, attempt: _Attempt
+) -> dict[str, list[_Attempt]]:
+    """``history`` with ``attempt`` added to ``host``'s, numbered in the session's order (the last
+    :data:`MAX_HISTORY` are kept)."""
+    setattr(attempt, "order", _next_order(session))  # noqa: B010 (an extra key, see the module docstring)
+    updated: dict[str, list[_Attempt]] = dict(history or {})
+    updated[host] = [*updated.get(host, []), attempt][-MAX_HISTORY:]
+    return updated
 
 
 def deployed_since_verify(session: WorkSession, host: str) -> bool:
@@ -298,10 +310,7 @@ async def record_deploy_attempt(
         )
 
         def add(session: WorkSession) -> None:
-            setattr(attempt, "order", _next_order(session))  # noqa: B010 (an extra key, see the module docstring)
-            history = dict(session.deploys or {})
-            history[host] = [*history.get(host, []), attempt][-MAX_HISTORY:]
-            session.deploys = history
+            session.deploys = _appended(session, session.deploys, host, attempt)
 
         if succeeded:
             _stamp_first_deploy(store, host)
@@ -328,10 +337,7 @@ async def record_verify_attempt(
         )
 
         def add(session: WorkSession) -> None:
-            setattr(attempt, "order", _next_order(session))  # noqa: B010 (an extra key, see the module docstring)
-            history = dict(session.verifies or {})
-            history[host] = [*history.get(host, []), attempt][-MAX_HISTORY:]
-            session.verifies = history
+            session.verifies = _appended(session, session.verifies, host, attempt)
 
         return _record(store, host, cap, add, "verify")
 

@@ -30,6 +30,7 @@ from zcp.axes import (
     ServiceStatus,
     Step,
 )
+from zcp.errors import ServiceNotFound
 from zcp.ops.concurrency import gather
 from zcp.ops.targets import project_services
 from zcp.state.models import BootstrapSession, ServiceMeta, WorkSession
@@ -84,8 +85,23 @@ class LiveProject:
     def live_hostnames(self) -> set[str]:
         return {s.hostname for s in self.services or ()}
 
+    @property
+    def live_types(self) -> dict[str, str]:
+        """Each live service's type with its version, by hostname."""
+        return {s.hostname: s.type_version for s in self.services or ()}
+
     def service(self, hostname: str) -> LiveService | None:
         return next((s for s in self.services or () if s.hostname == hostname), None)
+
+    def require_service(self, hostname: str) -> LiveService:
+        """The live service ``hostname``, or ``SERVICE_NOT_FOUND`` listing the services there are."""
+        service = self.service(hostname)
+        if service is None:
+            raise ServiceNotFound(
+                f"no service {hostname!r} in this project",
+                suggestion=f"Services: {', '.join(sorted(self.live_hostnames)) or '(none)'}.",
+            )
+        return service
 
     def meta(self, hostname: str) -> ServiceMeta | None:
         """The meta covering ``hostname`` (its own, or the pair's whose stage half it is)."""
