@@ -237,9 +237,14 @@ async def start(app: App, spec: DevServerSpec, *, action: str = "start") -> DevS
                 code = await _probe(app, spec)
             except SshError as error:
                 return await _failed(app, spec, report, "liveness_check_error", error.message)
-            if code is None:
+            if code is None:  # the process lives (just checked); only the probe could not run
                 return await _failed(
-                    app, spec, report, "health_probe_error", "the HTTP probe could not run (curl?)"
+                    app,
+                    spec,
+                    report,
+                    "health_probe_error",
+                    "the HTTP probe could not run (curl?)",
+                    running=True,
                 )
             if 200 <= code < 400:
                 report.running = True

@@ -96,18 +96,21 @@ def _claim_bootstrap(store: StateStore) -> str | None:
 
 
 def state_hint(store: StateStore) -> list[str]:
-    """Lines for the MCP instructions naming this process's open sessions (empty when there are none)."""
+    """Lines for the MCP instructions naming this process's open sessions (empty when there are none).
+
+    Plain sentences: :func:`zcp.server.instructions.build_instructions` puts the list marker in front.
+    """
     lines = []
     try:
         work = store.work_session()
         session = current_session(store)
     except ZcpError as error:
         return [
-            f'- Workflow state could not be read ({error.code}); `zerops_workflow action="reset"` clears it.'
+            f'Workflow state could not be read ({error.code}); `zerops_workflow action="reset"` clears it.'
         ]
     if session is not None and session.bootstrap is not None:
         lines.append(
-            f'- A bootstrap is open (session {session.session_id}): continue with `zerops_workflow action="status"`.'
+            f'A bootstrap is open (session {session.session_id}): continue with `zerops_workflow action="status"`.'
         )
     if work is not None and not work.closed:
         lines.append(
