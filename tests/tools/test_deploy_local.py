@@ -97,3 +97,19 @@ async def test_a_failed_local_build_reports_the_build_log(
         data = await session.ok(TOOL, {"targetService": "appdev", "setup": "dev"})
     assert (data["status"], data["failedPhase"], data["pushedWith"]) == ("BUILD_FAILED", "build", "native")
     assert data["buildLogs"]
+
+
+@pytest.mark.containers(seed="standard")
+async def test_an_oversized_zerops_yaml_is_reported_as_too_large_not_missing(
+    containers: ContainersHandle, tmp_path: Path, no_zcli: None
+) -> None:
+    folder = tmp_path / "work" / "big"
+    write_app(folder)
+    with (folder / "zerops.yaml").open("a", encoding="utf-8") as handle:
+        handle.write("# padding\n" * 120_000)  # ~1.2 MB
+    before = versions_of(containers, "appdev")
+    async with local_session(containers, tmp_path) as session:
+        error = error_payload(await session.call(TOOL, {"targetService": "appdev", "workingDir": "big"}))
+    assert error["code"] == "INVALID_ZEROPS_YML"
+    assert "more than" in error["error"] and error["suggestion"]
+    assert versions_of(containers, "appdev") == before  # nothing was pushed

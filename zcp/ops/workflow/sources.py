@@ -40,8 +40,23 @@ class SourceTree:
         return data.decode("utf-8", errors="replace")
 
     def zerops_yaml(self) -> tuple[str, str] | None:
-        """``(file name, text)`` of the tree's zerops.yaml (either spelling), ``None`` when missing or empty."""
+        """``(file name, text)`` of the tree's zerops.yaml (either spelling), ``None`` when missing or empty.
+
+        A file over :data:`MAX_SOURCE_BYTES` is ``INVALID_ZEROPS_YML`` (saying so), not "missing".
+        """
+        from zcp.errors import InvalidZeropsYaml
+
         for name in ZEROPS_YAML_NAMES:
+            path = self.root / name
+            try:
+                size = path.stat().st_size if path.is_file() else 0
+            except OSError:
+                size = 0
+            if size > MAX_SOURCE_BYTES:
+                raise InvalidZeropsYaml(
+                    f"{name} is {size} bytes, more than the {MAX_SOURCE_BYTES} zcp reads",
+                    suggestion="A zerops.yaml is a few kilobytes: check that this is the right file.",
+                )
             text = self.read(name)
             if text is not None and text.strip():
                 return name, text
