@@ -41,6 +41,8 @@ DELETE_WAIT = 300.0
 class LiveSettings:
     api_key: str
     api_host: str
+    #: Seconds between polls of a delete process during cleanup (tests against the sandbox use less).
+    delete_poll_seconds: float = 2.0
 
 
 def live_settings(env: dict[str, str] | None = None) -> LiveSettings | None:
@@ -123,7 +125,12 @@ class LiveWorld(World):
         token = SecretToken(self.settings.api_key)
         self._client = ZeropsClient(self._http, base_url=self.settings.api_host, token=token)
         credentials = Credentials(token=token, api_host=self.settings.api_host, region="", source="env")
-        found = await discover_project(self._client, credentials)
+        try:
+            found = await discover_project(self._client, credentials)
+        except BaseException:
+            await self._http.aclose()  # __aexit__ does not run when __aenter__ fails
+            self._http = None
+            raise
         self._project_id = found.project.id
         return self
 
@@ -137,7 +144,7 @@ class LiveWorld(World):
 
     async def cleanup(self) -> None:
         """Delete every service of this run (its prefix) and wait for the deletes."""
-        from zcp.platform.polling import ProcessPoller
+        from zcp.platform.polling import PollSchedule, ProcessPoller
 
         services = await self._client.list_services(self._project_id)
         mine = [s for s in services if s.name.startswith(self.prefix) and not s.is_system_service]
@@ -147,7 +154,8 @@ class LiveWorld(World):
                 continue
             processes.append(await self._client.delete_service(service.id))
             self.deleted.append(service.name)
-        poller = ProcessPoller(self._client)
+        every = self.settings.delete_poll_seconds
+        poller = ProcessPoller(self._client, PollSchedule(interval=every, max_interval=max(every, 5.0)))
         with anyio.move_on_after(DELETE_WAIT):
             for process in processes:
                 await poller.wait(process)

@@ -115,7 +115,9 @@ async def test_a_scenario_that_breaks_still_deletes_what_it_created(
         raise RuntimeError("zcp serve went away")
 
     monkeypatch.setattr(runner, "_drive", _driver(real, broken, made))
-    result = await run_scenario(STORY, tmp_path, live_worlds(LiveSettings(real.token, real.url)))
+    result = await run_scenario(
+        STORY, tmp_path, live_worlds(LiveSettings(real.token, real.url, delete_poll_seconds=0.05))
+    )
     assert result.passed is False
     assert result.failure == "the run broke: RuntimeError: zcp serve went away"
     assert len(made) == 2 and _alive(real) == {"keepme"}
@@ -133,7 +135,9 @@ async def test_a_scenario_interrupted_with_ctrl_c_still_deletes_what_it_created(
 
     monkeypatch.setattr(runner, "_drive", _driver(real, interrupted, made))
     with pytest.raises(KeyboardInterrupt):  # not swallowed as a failed scenario: the run stops
-        await run_scenario(STORY, tmp_path, live_worlds(LiveSettings(real.token, real.url)))
+        await run_scenario(
+            STORY, tmp_path, live_worlds(LiveSettings(real.token, real.url, delete_poll_seconds=0.05))
+        )
     assert len(made) == 2 and _alive(real) == {"keepme"}
     assert sorted(_cleanup_record(tmp_path)["deleted"]) == sorted(made)
 
@@ -149,7 +153,7 @@ async def test_a_cancelled_scenario_still_deletes_what_it_created(
         await anyio.sleep_forever()
 
     monkeypatch.setattr(runner, "_drive", _driver(real, hang, made))
-    worlds = live_worlds(LiveSettings(real.token, real.url))
+    worlds = live_worlds(LiveSettings(real.token, real.url, delete_poll_seconds=0.05))
     async with anyio.create_task_group() as group:
         group.start_soon(run_scenario, STORY, tmp_path, worlds)
         await created.wait()
@@ -173,7 +177,7 @@ from zcp.secrets import SecretToken
 url, token, project, run_dir = sys.argv[1:5]
 
 async def main() -> None:
-    worlds = live_worlds(LiveSettings(token, url))
+    worlds = live_worlds(LiveSettings(token, url, delete_poll_seconds=0.05))
     async with worlds(STORY, Path(run_dir)) as world:
         async with httpx.AsyncClient(timeout=10) as http:
             client = ZeropsClient(http, base_url=url, token=SecretToken(token))
