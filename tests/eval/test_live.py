@@ -61,7 +61,8 @@ async def test_cleanup_deletes_only_the_services_with_the_runs_prefix(
     sandbox_factory: Callable[..., SandboxHandle], tmp_path: Path
 ) -> None:
     sandbox = sandbox_factory("standard", time_scale=0)
-    world = LiveWorld(LiveSettings(sandbox.token, sandbox.url), scenario(environment="local"), tmp_path)
+    settings = LiveSettings(sandbox.token, sandbox.url, delete_poll_seconds=0.05)
+    world = LiveWorld(settings, scenario(environment="local"), tmp_path)
     world.prefix = "app"  # the standard seed's appdev and appstage, not db
     async with world:
         assert set(await world.services()) == {"appdev", "appstage"}
