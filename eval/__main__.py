@@ -49,7 +49,9 @@ def main(argv: list[str] | None = None) -> int:
         known = {s.id for s in scenarios}
         unknown = sorted(set(wanted) - known)
         if unknown:
-            print(f"eval: no scenario {', '.join(unknown)} (python -m eval --list shows them)", file=sys.stderr)
+            print(
+                f"eval: no scenario {', '.join(unknown)} (python -m eval --list shows them)", file=sys.stderr
+            )
             return 2
         scenarios = [s for s in scenarios if s.id in wanted]
     if args.list:

@@ -382,7 +382,8 @@ async def test_a_timed_out_deploy_settled_by_record_deploy_is_not_recorded_again
         again = await session.ok(TOOL, {"targetService": "appdev", "setup": "dev", "waitSeconds": 0})
         work = session.app.state.work_session()
     assert "previousDeploy" not in again
-    assert work is not None and len(work.deploys["appdev"]) == 1  # record-deploy's, not a second copy
+    assert work is not None and work.deploys is not None
+    assert len(work.deploys["appdev"]) == 1  # record-deploy's, not a second copy
 
 
 @pytest.mark.containers(seed="standard")

@@ -100,7 +100,9 @@ def dev_server_tool(app: App) -> ToolDefinition:
         waitSeconds: Annotated[float, Field(ge=0, le=45, description="start: seconds to wait")] = 15.0,
         logLines: Annotated[int, Field(ge=1, le=500)] = 40,
         workDir: Annotated[str, Field(pattern=r"^/")] = DEFAULT_WORK_DIR,
-        processMatch: Annotated[str | None, Field(description="stop: pkill -f fallback when the pid is gone")] = None,
+        processMatch: Annotated[
+            str | None, Field(description="stop: pkill -f fallback when the pid is gone")
+        ] = None,
         noHttpProbe: FlexBool = False,
     ) -> DevServerResult:
         require_container(app, NAME)
