@@ -97,3 +97,30 @@ async def test_a_failed_local_build_reports_the_build_log(
         data = await session.ok(TOOL, {"targetService": "appdev", "setup": "dev"})
     assert (data["status"], data["failedPhase"], data["pushedWith"]) == ("BUILD_FAILED", "build", "native")
     assert data["buildLogs"]
+
+
+@pytest.mark.containers(seed="standard")
+@pytest.mark.parametrize(
+    "deep",
+    [
+        "a: [" * 5000,
+        "- " * 5000 + "x",
+        "zerops:\n  - setup: dev\n    run:\n      envVariables:\n        X: " + "[" * 900 + "]" * 900,
+    ],
+    ids=["open-flow", "dashes", "deep-value"],
+)
+async def test_a_deeply_nested_zerops_yaml_stops_preflight_with_a_structured_error(
+    containers: ContainersHandle, tmp_path: Path, no_zcli: None, deep: str
+) -> None:
+    """Used to be UNKNOWN: PyYAML's pure-Python parser recursed once per level (RecursionError)."""
+    write_app(tmp_path / "work", yaml=deep)
+    before = versions_of(containers, "appdev")
+    async with local_session(containers, tmp_path) as session:
+        payload = error_payload(await session.call(TOOL, {"targetService": "appdev", "setup": "dev"}))
+        await session.ping()
+    assert payload["code"] == "PREFLIGHT_FAILED", payload
+    assert payload["suggestion"].startswith("Fix zerops.yaml in ") and "deploy again" in payload["suggestion"]
+    failed = [c for c in payload["checks"] if c["status"] == "fail"]
+    assert [c["name"] for c in failed] == ["appdev_setup"]
+    assert "did not load" in failed[0]["detail"] and "nested" in failed[0]["detail"]
+    assert versions_of(containers, "appdev") == before  # nothing was pushed

@@ -41,6 +41,7 @@ from zcp.axes import (
 )
 from zcp.errors import InvalidParameter
 from zcp.hostnames import HOSTNAME_PATTERN
+from zcp.safe_yaml import YamlRefused, compose_yaml, load_yaml
 
 __all__ = [
     "AttemptInfo",
@@ -473,8 +474,8 @@ def envelope_from_mapping(data: Any, *, source: str = "envelope", text: str | No
         root: yaml.Node | None = None
         if text is not None:
             try:
-                root = yaml.compose(text, Loader=yaml.SafeLoader)
-            except yaml.YAMLError:
+                root = compose_yaml(text, what=source)
+            except YamlRefused:
                 root = None
         problems = []
         for error in exc.errors()[:5]:
@@ -492,16 +493,11 @@ def envelope_from_mapping(data: Any, *, source: str = "envelope", text: str | No
         ) from None
 
 
-_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
 def parse_envelope(text: str, *, source: str = "envelope") -> StateEnvelope:
-    """Parse an envelope from YAML (or JSON) text."""
+    """Parse an envelope from YAML (or JSON) text (:mod:`zcp.safe_yaml`'s limits hold)."""
     try:
-        data = yaml.load(text, Loader=_LOADER)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{source}:{mark.line + 1}" if mark is not None else source
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise InvalidParameter(f"{where}: not valid YAML: {problem}") from None
+        data = load_yaml(text, what=source)
+    except YamlRefused as refused:
+        where = f"{source}:{refused.line}" if refused.line else source
+        raise InvalidParameter(f"{where}: not valid YAML: {refused.problem or refused.reason}") from None
     return envelope_from_mapping(data, source=source, text=text)
