@@ -47,6 +47,7 @@ __all__ = [
     "AttemptInfo",
     "BootstrapSummary",
     "CloseReason",
+    "EnvPending",
     "Hostname",
     "ProjectInfo",
     "ServiceSnapshot",
@@ -199,6 +200,18 @@ class BootstrapSummary(_Model):
     step: Step | None = None
 
 
+class EnvPending(_Model):
+    """Variables that changed after a running runtime's containers last booted: it still runs with the
+    old values until a restart (or a deploy). Computed by the live shell (:mod:`zcp.ops.env_live`)."""
+
+    keys: tuple[Annotated[str, StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,99}$")], ...] = Field(
+        default=(), description="changed keys (a deleted variable leaves none)"
+    )
+    more_keys: Annotated[int, Field(ge=0)] = 0
+    since: str = Field(description="when the newest such change was made (UTC, ISO 8601)")
+    project: bool = False
+
+
 class ServiceSnapshot(_Model):
     """One service of the project as the guidance sees it.
 
@@ -220,6 +233,7 @@ class ServiceSnapshot(_Model):
     close_mode: CloseMode | None = None
     git_push_state: GitPushState | None = None
     build_integration: BuildIntegration | None = None
+    env_pending: EnvPending | None = None
 
     @model_validator(mode="after")
     def _normalise(self) -> ServiceSnapshot:
@@ -229,6 +243,8 @@ class ServiceSnapshot(_Model):
             raise ValueError(
                 f"{self.hostname} is a managed service: it has no mode and is never bootstrapped"
             )
+        if self.is_managed and self.env_pending is not None:
+            raise ValueError(f"{self.hostname} is a managed service: envPending is for runtimes")
         if self.bootstrapped and self.resumable:
             raise ValueError(f"{self.hostname}: a service is bootstrapped or resumable, not both")
         if self.resume_session is not None and not self.resumable:
