@@ -7,6 +7,7 @@ turns the exception into the error wire format (see :meth:`ZcpError.to_wire`)::
     ZcpError                                UNKNOWN
     ├── InputError
     │   ├── InvalidParameter                INVALID_PARAMETER
+    │   │   └── YamlRefused                 INVALID_PARAMETER
     │   ├── InvalidUsage                    INVALID_USAGE
     │   ├── InvalidHostname                 INVALID_HOSTNAME
     │   ├── InvalidEnvFormat                INVALID_ENV_FORMAT
@@ -127,6 +128,7 @@ __all__ = [
     "WorkflowActive",
     "WorkflowError",
     "WorkflowRequired",
+    "YamlRefused",
     "ZcpError",
     "all_error_classes",
 ]
@@ -199,6 +201,39 @@ class InvalidParameter(InputError):
     """A parameter is missing, malformed, out of range or conflicts with another one."""
 
     code = "INVALID_PARAMETER"
+
+
+class YamlRefused(InvalidParameter):
+    """YAML zcp did not write would not load (:mod:`zcp.safe_yaml`, the one place that parses it).
+
+    Syntax, a size, depth or alias limit, ``RecursionError`` and ``MemoryError`` all end here. The
+    message says why in general terms and on which line, never quoting the text; ``reason`` is that
+    why, ``line``/``column`` the 1-based position when known, and ``problem`` the parser's own words
+    (they may quote a character of the text: only for documents the caller wrote inline). Callers
+    re-raise it as their own code where one fits (``INVALID_ZEROPS_YML``, ``INVALID_IMPORT_YML``).
+    """
+
+    code = "INVALID_PARAMETER"
+
+    def __init__(
+        self,
+        reason: str,
+        *,
+        what: str = "the YAML",
+        line: int | None = None,
+        column: int | None = None,
+        problem: str | None = None,
+    ) -> None:
+        where = f" (line {line})" if line else ""
+        super().__init__(
+            f"{what} did not load: {reason}{where}",
+            suggestion="Fix the YAML (plain mappings and lists, nested a few levels), then call again.",
+        )
+        self.reason = reason
+        self.what = what
+        self.line = line
+        self.column = column
+        self.problem = problem
 
 
 class InvalidUsage(InputError):

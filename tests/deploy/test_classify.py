@@ -8,6 +8,7 @@ from zcp.axes import FailureClass
 from zcp.ops.deploy.classify import classify_build, classify_ssh_error, classify_transport
 from zcp.ops.deploy.gitpush import classify_git_push
 from zcp.ops.deploy.preflight import resolve_setup, setup_names
+from zcp.safe_yaml import load_yaml
 
 
 @pytest.mark.parametrize(
@@ -106,6 +107,6 @@ def test_the_setup_is_explicit_then_by_hostname_then_by_role_then_the_only_one(
 
 
 def test_setup_names_are_read_in_file_order_and_garbage_is_none() -> None:
-    assert setup_names("zerops:\n  - setup: b\n  - setup: a\n") == ["b", "a"]
-    assert setup_names("zerops: 3") is None
-    assert setup_names(": : :") is None
+    assert setup_names(load_yaml("zerops:\n  - setup: b\n  - setup: a\n")) == ["b", "a"]
+    assert setup_names(load_yaml("zerops: 3")) is None
+    assert setup_names(None) is None

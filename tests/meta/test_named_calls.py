@@ -1,9 +1,6 @@
 """Guidance may name only what exists: every ``zerops_*`` tool, workflow action and parameter mentioned
 in the corpus, in tool descriptions and in any string of zcp's code (suggestions, next actions,
 recoveries, prompts) is checked against the tool registry itself.
-
-Tools designed but not built yet are allowed by name while they are listed in
-:data:`zcp.workflow.vocabulary.PENDING_TOOLS`; the list may only shrink.
 """
 
 from __future__ import annotations
@@ -20,7 +17,6 @@ from zcp.tools import tool_factories
 from zcp.tools.base import ZcpTool
 from zcp.tools.vocabulary import registry_vocabulary
 from zcp.workflow.lint import calls_in, tool_calls
-from zcp.workflow.vocabulary import PENDING_TOOLS
 
 REPO = Path(__file__).resolve().parents[2]
 #: Identifiers that start like a tool but are not one (check names, env names, file stems).
@@ -41,12 +37,6 @@ def _problems(text: str, where: str, *, code_only: bool) -> list[str]:
             if name not in vocabulary.tools:
                 found.append(f"{where}: unknown tool {name}")
     return found
-
-
-def test_pending_tools_are_only_those_not_registered_yet() -> None:
-    registered = {ZcpTool.create(f(App(Settings())), App(Settings())).name for f in tool_factories()}
-    assert set(PENDING_TOOLS) <= {"zerops_deploy", "zerops_mount", "zerops_dev_server"}
-    assert not set(PENDING_TOOLS) & registered, "a pending tool is registered now: drop it from PENDING_TOOLS"
 
 
 @pytest.mark.parametrize("kind", ["atoms", "recipes", "themes", "bases"])

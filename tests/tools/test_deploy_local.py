@@ -113,3 +113,30 @@ async def test_an_oversized_zerops_yaml_is_reported_as_too_large_not_missing(
     assert error["code"] == "INVALID_ZEROPS_YML"
     assert "more than" in error["error"] and error["suggestion"]
     assert versions_of(containers, "appdev") == before  # nothing was pushed
+
+
+@pytest.mark.containers(seed="standard")
+@pytest.mark.parametrize(
+    "deep",
+    [
+        "a: [" * 5000,
+        "- " * 5000 + "x",
+        "zerops:\n  - setup: dev\n    run:\n      envVariables:\n        X: " + "[" * 900 + "]" * 900,
+    ],
+    ids=["open-flow", "dashes", "deep-value"],
+)
+async def test_a_deeply_nested_zerops_yaml_stops_preflight_with_a_structured_error(
+    containers: ContainersHandle, tmp_path: Path, no_zcli: None, deep: str
+) -> None:
+    """Used to be UNKNOWN: PyYAML's pure-Python parser recursed once per level (RecursionError)."""
+    write_app(tmp_path / "work", yaml=deep)
+    before = versions_of(containers, "appdev")
+    async with local_session(containers, tmp_path) as session:
+        payload = error_payload(await session.call(TOOL, {"targetService": "appdev", "setup": "dev"}))
+        await session.ping()
+    assert payload["code"] == "PREFLIGHT_FAILED", payload
+    assert payload["suggestion"].startswith("Fix zerops.yaml in ") and "deploy again" in payload["suggestion"]
+    failed = [c for c in payload["checks"] if c["status"] == "fail"]
+    assert [c["name"] for c in failed] == ["appdev_setup"]
+    assert "did not load" in failed[0]["detail"] and "nested" in failed[0]["detail"]
+    assert versions_of(containers, "appdev") == before  # nothing was pushed

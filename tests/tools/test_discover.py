@@ -194,3 +194,66 @@ async def test_no_input_raises_or_returns_an_unstructured_error(
     async with read_session(sandbox) as session:
         result = await session.call(TOOL, arguments)
     check_structured(result, {"INVALID_PARAMETER", "INVALID_HOSTNAME", "SERVICE_NOT_FOUND", *PLATFORM_CODES})
+
+
+@pytest.mark.sandbox(seed="standard")
+async def test_a_set_killed_before_its_restart_shows_on_the_service_until_it_restarts(
+    sandbox: SandboxHandle,
+) -> None:
+    """waitSeconds=0 leaves the call where a killed zcp would: the variable stored, no restart run."""
+    async with read_session(sandbox) as session:
+        before = await session.ok(TOOL)
+        data = await session.ok(
+            "zerops_env",
+            {"action": "set", "serviceHostname": "appstage", "variables": ["LATE=1"], "waitSeconds": 0},
+        )
+        assert data["outcome"] == "running"
+        sandbox.advance(30)  # the stored change finishes; nobody restarts
+        stale = await session.call(TOOL)
+        await session.ok("zerops_manage", {"action": "restart", "serviceHostname": "appstage"})
+        after = await session.ok(TOOL)
+    assert all("envPendingRestart" not in s for s in before["services"])
+    data = check_structured(stale, ["project", "services", "notes", "nextActions"])
+    services = {s["hostname"]: s for s in data["services"]}
+    pending = services["appstage"]["envPendingRestart"]
+    assert pending["keys"] == ["LATE"] and pending["since"].endswith("Z")
+    assert "envPendingRestart" not in services["appdev"] and "envPendingRestart" not in services["db"]
+    assert any("appstage runs without env changes" in note and "LATE" in note for note in data["notes"])
+    assert data["nextActions"][0] == {
+        "tool": "zerops_manage",
+        "args": {"action": "restart", "serviceHostname": "appstage"},
+    }
+    text = result_text(stale)
+    assert "env not live yet: LATE changed at" in text
+    assert text.index('zerops_manage action="restart" serviceHostname="appstage"') > text.index("next:")
+    assert all("envPendingRestart" not in s for s in after["services"])
+    assert "zerops_manage" not in commands(after) and not after.get("notes")
+
+
+@pytest.mark.sandbox(seed="standard")
+async def test_a_project_variable_change_is_pending_on_running_runtimes_only(sandbox: SandboxHandle) -> None:
+    async with read_session(sandbox) as session:
+        await session.ok(
+            "zerops_env", {"action": "set", "project": True, "variables": ["SHARED=1"], "skipRestart": True}
+        )
+        data = await session.ok(TOOL)
+    services = {s["hostname"]: s for s in data["services"]}
+    for host in ("appdev", "appstage"):
+        assert services[host]["envPendingRestart"]["keys"] == ["SHARED"]
+        assert services[host]["envPendingRestart"]["project"] is True
+    assert "envPendingRestart" not in services["db"]
+
+
+@pytest.mark.sandbox(seed="standard")
+async def test_an_unreadable_process_history_hides_the_pending_check_not_the_project(
+    sandbox: SandboxHandle,
+) -> None:
+    async with read_session(sandbox) as session:
+        await session.ok(
+            "zerops_env",
+            {"action": "set", "serviceHostname": "appstage", "variables": ["LATE=1"], "skipRestart": True},
+        )
+        sandbox.fault("search_processes", status=500)
+        data = await session.ok(TOOL)
+    assert sorted(s["hostname"] for s in data["services"]) == ["appdev", "appstage", "db"]
+    assert all("envPendingRestart" not in s for s in data["services"])

@@ -24,14 +24,15 @@ from tests.plugins.sandbox import SandboxHandle
 from tests.tools.raw_rpc import Raw, encode, raw_session
 from tests.tools.tool_listing import list_tools
 from zcp.calls import ToolCall
+from zcp.tools.vocabulary import registry_vocabulary
 
 pytestmark = pytest.mark.anyio
 
 TOOLS = {tool.name: tool for tool in anyio.run(list_tools).tools}
 PARSE_ERROR = -32700
 INVALID_REQUEST = -32600
-#: Tools a next action may name before they exist (the deploy tools are being built).
-PENDING_TOOLS = frozenset({"zerops_deploy", "zerops_workflow", "zerops_mount", "zerops_dev_server"})
+#: What a next action may name: every registered tool, its parameters, zerops_workflow's actions and workflows.
+VOCABULARY = registry_vocabulary()
 
 HOSTNAMES = ["appdev", "appstage", "db", "nope", "APP", "app;ls", "$(reboot)", "../etc", "a" * 30]
 PATHS = [
@@ -180,11 +181,10 @@ def _check_answer(name: str, arguments: Any, answer: dict[str, Any]) -> str:
     assert text and isinstance(result.get("structuredContent"), dict), (name, result)
     for call in result["structuredContent"].get("nextActions", []):
         parsed = ToolCall.model_validate(call)
-        if parsed.tool in PENDING_TOOLS:
-            continue
-        assert parsed.tool in TOOLS, (name, parsed)
-        known = set(TOOLS[parsed.tool].input_schema.get("properties", {}))
-        assert set(parsed.args) <= known, (name, parsed)
+        args = {
+            key: value if isinstance(value, str) else json.dumps(value) for key, value in parsed.args.items()
+        }
+        assert VOCABULARY.problems(parsed.tool, args) == [], (name, parsed)
     return kind
 
 
@@ -262,3 +262,29 @@ async def test_each_tool_answers_every_hostile_value_in_every_parameter(
                 )
                 _check_answer(tool, arguments, answer)
                 await rpc.ping()
+
+
+def test_next_actions_are_checked_against_the_same_registry_the_calls_drive() -> None:
+    """No tool is exempt: a next action into any tool, the workflow and deploy tools included, is checked."""
+    assert set(VOCABULARY.tools) == set(TOOLS)
+    for name, tool in TOOLS.items():
+        assert VOCABULARY.tools[name] == set(tool.input_schema.get("properties", {})), name
+
+    def answer_with(*actions: dict[str, Any]) -> dict[str, Any]:
+        content = {"nextActions": list(actions)}
+        return {"result": {"content": [{"type": "text", "text": "ok"}], "structuredContent": content}}
+
+    good = [
+        {"tool": "zerops_deploy", "args": {"targetService": "appdev"}},
+        {"tool": "zerops_workflow", "args": {"action": "status"}},
+        {"tool": "zerops_dev_server", "args": {"action": "start", "hostname": "appdev"}},
+    ]
+    assert _check_answer("zerops_discover", {}, answer_with(*good)) == "success"
+    for bad in (
+        {"tool": "zerops_deploy", "args": {"target": "appdev"}},
+        {"tool": "zerops_workflow", "args": {"action": "finish"}},
+        {"tool": "zerops_mount", "args": {"action": "mount", "nonsense": "x"}},
+        {"tool": "zerops_teleport", "args": {}},
+    ):
+        with pytest.raises(AssertionError):
+            _check_answer("zerops_discover", {}, answer_with(bad))

@@ -97,6 +97,36 @@ async def test_status_renders_the_live_state_with_its_next_actions_as_tool_calls
     assert data["atoms"]
 
 
+@pytest.mark.sandbox(seed="standard")
+async def test_status_shows_an_env_change_killed_before_its_restart_until_the_restart(
+    sandbox: SandboxHandle, tmp_path: Path
+) -> None:
+    """waitSeconds=0 leaves zerops_env where a killed zcp would: the variable stored, the restart never run."""
+    restart = {"tool": "zerops_manage", "args": {"action": "restart", "serviceHostname": "appstage"}}
+    async with workflow_session(sandbox, tmp_path) as session:
+        before = await workflow(session, action="status")
+        data = await session.ok(
+            "zerops_env",
+            {"action": "set", "serviceHostname": "appstage", "variables": ["LATE=1"], "waitSeconds": 0},
+        )
+        assert data["outcome"] == "running"
+        sandbox.advance(30)  # the stored change finishes; nobody restarts
+        stale = await workflow(session, action="status")
+        await session.ok("zerops_manage", {"action": "restart", "serviceHostname": "appstage"})
+        after = await workflow(session, action="status")
+    assert "Pending restarts:" not in before["guidance"]
+    assert "Pending restarts:\n- appstage: LATE changed at " in stale["guidance"]
+    assert "appdev:" not in stale["guidance"].split("Pending restarts:")[1].split("\n\n")[0]
+    assert [a for a in stale["nextActions"] if a["tool"] == "zerops_manage"] == [
+        {**restart, "label": "Restart appstage", "rationale": stale["nextActions"][1]["rationale"]}
+    ]
+    # the plan's primary stays; the restart comes right after it
+    assert stale["nextActions"][0] == before["nextActions"][0]
+    assert "LATE changed at" in stale["nextActions"][1]["rationale"]
+    assert "Pending restarts:" not in after["guidance"]
+    assert after["nextActions"] == before["nextActions"] and after["guidance"] == before["guidance"]
+
+
 async def test_without_credentials_status_works_and_a_bootstrap_asks_for_them() -> None:
     async with knowledge_only_session() as session:
         status = await session.call(TOOL, {"action": "status"})

@@ -80,6 +80,27 @@ async def test_export_refuses_a_managed_service_and_an_unknown_bucket(
 
 
 @pytest.mark.sandbox(seed="empty", time_scale=0)
+@pytest.mark.parametrize("deep", ["a: [" * 5000, "- " * 5000 + "x", "zerops: " + "[" * 900 + "]" * 900])
+async def test_export_of_a_source_with_a_deeply_nested_zerops_yaml_is_a_structured_error(
+    sandbox: SandboxHandle, tmp_path: Path, deep: str
+) -> None:
+    """Used to be UNKNOWN: the setup lookup parsed with PyYAML's recursive parser (RecursionError)."""
+    work = tmp_path / "work"
+    async with workflow_session(sandbox, tmp_path) as session:
+        await bootstrapped_pair(session)
+        (work / "zerops.yaml").write_text(deep, encoding="utf-8")
+        (work / ".git").mkdir()
+        (work / ".git" / "config").write_text(GIT_CONFIG, encoding="utf-8")
+        error = await session.error(
+            TOOL, {"workflow": "export", "targetService": "appdev", "variant": "stage"}
+        )
+        await session.ping()
+    assert error["code"] == "INVALID_PARAMETER", error
+    assert error["error"].startswith("zerops.yaml did not load: ") and "cannot be exported" in error["error"]
+    assert "export again" in error["suggestion"]
+
+
+@pytest.mark.sandbox(seed="empty", time_scale=0)
 async def test_cicd_guides_a_pipeline_from_where_the_project_stands(
     sandbox: SandboxHandle, tmp_path: Path
 ) -> None:

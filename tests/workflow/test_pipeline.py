@@ -80,6 +80,13 @@ def envelopes(draw: st.DrawFn) -> dict[str, Any]:
                 gitPushState=draw(st.sampled_from(list(GitPushState))).value,
                 buildIntegration=draw(st.sampled_from(list(BuildIntegration))).value,
             )
+        if not managed and draw(st.booleans()):
+            keys = draw(st.lists(st.sampled_from(["FLAG", "API_URL", "MODE"]), unique=True, max_size=3))
+            service["envPending"] = {
+                "keys": keys,
+                "since": "2025-03-01T10:00:00Z",
+                "project": draw(st.booleans()),
+            }
         services.append(service)
     if len(hosts) >= 2 and draw(st.booleans()):
         services[0]["stageHostname"] = hosts[1]

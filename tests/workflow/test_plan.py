@@ -9,6 +9,7 @@ import pytest
 
 from tests.plugins.workflow import EnvelopeFactory
 from zcp.axes import FailureClass, Phase
+from zcp.errors import InvalidParameter
 from zcp.tools.vocabulary import registry_vocabulary
 from zcp.workflow.actions import NextAction, Plan
 from zcp.workflow.plan import BRANCHES, build_plan
@@ -314,3 +315,88 @@ def test_per_service_actions_are_listed_only_for_more_than_one_service(
 ) -> None:
     env = make_envelope(phase="develop-active", services=[svc("app")], workSession={"services": ["app"]})
     assert build_plan(env).per_service == {}
+
+
+# --- a variable change the service has not restarted with ------------------------------------------
+
+PENDING = {"keys": ["FLAG"], "since": "2025-03-01T10:00:00Z"}
+RESTART = 'zerops_manage action="restart" serviceHostname="api"'
+
+
+def test_a_deploy_of_the_pending_service_needs_no_restart(make_envelope: EnvelopeFactory) -> None:
+    plain = make_envelope(
+        phase="develop-active", services=[svc("api", deployed=True)], workSession={"services": ["api"]}
+    )
+    pending = make_envelope(
+        phase="develop-active",
+        services=[svc("api", deployed=True, envPending=PENDING)],
+        workSession={"services": ["api"]},
+    )
+    assert build_plan(pending) == build_plan(plain)  # the deploy boots new containers anyway
+    assert build_plan(pending).branch == "develop.deploy"
+
+
+def test_a_pending_service_is_restarted_before_the_session_closes(make_envelope: EnvelopeFactory) -> None:
+    env = make_envelope(
+        phase="develop-active",
+        services=[svc("api", deployed=True, closeMode="manual", envPending=PENDING)],
+        workSession={
+            "services": ["api"],
+            "deploys": {"api": [{"result": "ok"}]},
+            "verifies": {"api": [{"result": "ok"}]},
+        },
+    )
+    plan = build_plan(env)
+    assert plan.branch == "develop.env-restart"
+    assert (
+        plan.primary.command == RESTART and "FLAG changed at 2025-03-01T10:00:00Z" in plan.primary.rationale
+    )
+    assert (
+        plan.secondary is not None
+        and plan.secondary.command == 'zerops_workflow action="close" workflow="develop"'
+    )
+
+
+def test_a_pending_service_outside_the_scope_changes_nothing(make_envelope: EnvelopeFactory) -> None:
+    services = [svc("api", deployed=True), svc("web", deployed=True)]
+    session = {"services": ["api"], "deploys": {"api": [{"result": "ok"}]}}
+    plain = make_envelope(phase="develop-active", services=services, workSession=session)
+    services[1] = svc("web", deployed=True, envPending=PENDING)
+    pending = make_envelope(phase="develop-active", services=services, workSession=session)
+    assert build_plan(pending) == build_plan(plain)
+
+
+def test_when_the_plan_has_a_secondary_the_restart_is_the_first_alternative(
+    make_envelope: EnvelopeFactory,
+) -> None:
+    env = make_envelope(
+        phase="develop-active",
+        services=[svc("api", deployed=True), svc("web", deployed=True, envPending={**PENDING, "keys": []})],
+        workSession={
+            "services": ["api", "web"],
+            "deploys": {"api": [{"result": "failed", "failureClass": "start"}]},
+        },
+    )
+    plan = build_plan(env)
+    assert plan.branch == "develop.redeploy-failed" and plan.secondary is not None
+    assert plan.alternatives[0].command == RESTART.replace("api", "web")
+    assert plan.alternatives[0].rationale.startswith("a variable changed at")
+
+
+def test_bootstrap_plans_are_left_alone(make_envelope: EnvelopeFactory) -> None:
+    services = [svc("api", bootstrapped=False, mode=None, status="ACTIVE")]
+    plain = make_envelope(
+        phase="bootstrap-active", services=services, bootstrap={"route": "adopt", "step": "discover"}
+    )
+    services[0] = {**services[0], "envPending": PENDING}
+    pending = make_envelope(
+        phase="bootstrap-active", services=services, bootstrap={"route": "adopt", "step": "discover"}
+    )
+    assert build_plan(pending) == build_plan(plain)
+
+
+def test_a_managed_service_never_carries_a_pending_env_change(make_envelope: EnvelopeFactory) -> None:
+    with pytest.raises(InvalidParameter, match="envPending is for runtimes"):
+        make_envelope(
+            phase="idle", services=[{"hostname": "db", "typeVersion": "postgresql@16", "envPending": PENDING}]
+        )

@@ -10,10 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
 from zcp.knowledge.corpus import COMPANION_SUFFIX, Corpus
 from zcp.knowledge.documents import AtomMeta, Kind
+from zcp.safe_yaml import YamlRefused, load_yaml
 
 #: Managed-service cards the briefing looks up in ``themes/services`` by anchor.
 REQUIRED_SERVICE_CARDS = (
@@ -87,11 +86,10 @@ def _from_error(text: str) -> LintProblem:
 def _check_companion(recipe_path: str, name: str, text: str) -> list[LintProblem]:
     companion = recipe_path.rsplit("/", 1)[0] + f"/{name}{COMPANION_SUFFIX}"
     try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else 1
-        return [LintProblem(companion, line, f"import YAML does not parse: {getattr(exc, 'problem', exc)}")]
+        data = load_yaml(text, what=companion)
+    except YamlRefused as refused:
+        detail = refused.problem or refused.reason
+        return [LintProblem(companion, refused.line or 1, f"import YAML does not parse: {detail}")]
     if not isinstance(data, dict) or not isinstance(data.get("services"), list) or not data["services"]:
         return [LintProblem(companion, 1, "import YAML needs a non-empty 'services' list")]
     problems = []

@@ -2,7 +2,8 @@
 
 :func:`read_discovery` takes the services a user manages (:func:`zcp.ops.targets.user_services`) and adds, concurrently,
 each service's environment (only when asked, or to learn a published subdomain URL), the project's
-variables, and — for a single service — the authoritative detail read with scaling limits.
+variables, for a single service the authoritative detail read with scaling limits, and the env changes
+running runtimes have not restarted with yet (:func:`zcp.ops.env_live.read_pending`).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from zcp.ops.subdomain import SUBDOMAIN_ENV, find_published_url
 from zcp.platform.models import ProjectEnv, ServiceEnv, ServiceStack
 
 if TYPE_CHECKING:
+    from zcp.ops.env_live import PendingEnv
     from zcp.platform.client import ZeropsClient
     from zcp.platform.models import Project
 
@@ -59,6 +61,8 @@ class Discovery:
     services: list[ServiceView]
     project_envs: list[EnvView] | None = None
     notes: list[str] = field(default_factory=list)
+    #: Env changes a running runtime has not booted with yet, by hostname.
+    env_pending: dict[str, PendingEnv] = field(default_factory=dict)
 
 
 def _service_envs(variables: Sequence[ServiceEnv]) -> list[EnvView]:
@@ -82,8 +86,11 @@ async def read_discovery(
     The project is re-read (its status may have changed since start-up); ``detail`` re-reads each
     service from the authoritative endpoint (scaling limits included).
     """
+    from zcp.ops.env_live import read_pending
+
     views = [ServiceView(service) for service in services]
     project_envs: list[EnvView] | None = None
+    env_pending: dict[str, PendingEnv] = {}
 
     async def read_service(view: ServiceView) -> None:
         if detail:
@@ -104,8 +111,11 @@ async def read_discovery(
         nonlocal project_envs
         project_envs = _project_envs(await client.get_project_env(project.id))
 
-    jobs: list[Job] = [read_project, *(partial(read_service, view) for view in views)]
+    async def read_env_pending() -> None:
+        env_pending.update(await read_pending(client, project.id, services) or {})
+
+    jobs: list[Job] = [read_project, read_env_pending, *(partial(read_service, view) for view in views)]
     if include_envs:
         jobs.append(read_project_envs)
     await gather(*jobs, limit=READ_CONCURRENCY)
-    return Discovery(project=project, services=views, project_envs=project_envs)
+    return Discovery(project=project, services=views, project_envs=project_envs, env_pending=env_pending)

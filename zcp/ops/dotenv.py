@@ -17,11 +17,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
+import anyio.to_thread
+
 from zcp.calls import ToolCall
 from zcp.errors import InvalidParameter, InvalidZeropsYaml, NotFoundError
 from zcp.ops.env import REFERENCE
-from zcp.ops.inputs import FileTooLarge, YamlRefused, confined_path, load_yaml, read_text_file_async
+from zcp.ops.inputs import FileTooLarge, confined_path, read_text_file_async
 from zcp.platform import status as st
+from zcp.safe_yaml import YamlRefused, load_yaml
 from zcp.state.fs import atomic_write_text
 
 if TYPE_CHECKING:
@@ -62,7 +65,7 @@ def setup_variables(text: str, setup: str) -> dict[str, str]:
     A file that does not load is refused by line number only: it is not echoed.
     """
     try:
-        document = load_yaml(text)
+        document = load_yaml(text, what="zerops.yaml", max_chars=MAX_YAML_BYTES)
     except YamlRefused as refused:
         where = f" (line {refused.line})" if refused.line else ""
         raise InvalidZeropsYaml(
@@ -178,7 +181,7 @@ async def build_dotenv(
         text = await read_text_file_async(zerops_yaml, max_bytes=MAX_YAML_BYTES, what="the zerops.yaml")
     except FileTooLarge:
         raise InvalidZeropsYaml(f"{zerops_yaml.name} is larger than {MAX_YAML_BYTES} bytes") from None
-    own = setup_variables(text, setup)
+    own = await anyio.to_thread.run_sync(setup_variables, text, setup)
     client = platform.client
     project_vars = {v.key: v.content for v in await client.get_project_env(platform.project.id)}
     by_host = {s.name: s for s in services}

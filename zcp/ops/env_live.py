@@ -20,21 +20,29 @@ project says so. This module tells, from what the API already records:
   (then the boot must be older still); otherwise nothing is claimed.
 
 :func:`pending_env_change` and :func:`last_boot` are pure; :func:`read_env_history` reads what it needs
-for several services (one process search, the project's variables, each service's variables). ``zerops_verify``
-reports a pending change as a failed ``env_applied`` check with the restart as its recovery; the
-workflow status can use the same function.
+for several services (one process search, the project's variables, each service's variables). Three
+places show a pending change, all from here: ``zerops_verify`` as a failed ``env_applied`` check with
+the restart as its recovery; ``zerops_discover`` as ``envPendingRestart`` on the service, a note and a
+restart next action; ``zerops_workflow action="status"`` as ``envPending`` on the service in the
+envelope (a line in the status, a restart in the plan where one fits). The last two read it with
+:func:`read_pending`, which looks only at running runtimes (a managed service or a stopped one has no
+containers that run with old values) and answers ``None`` instead of failing the call when the history
+cannot be read.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import partial
 from typing import TYPE_CHECKING, Final
 
+from zcp.axes import RuntimeClass, runtime_class_for
+from zcp.errors import ZcpError
 from zcp.ops.concurrency import gather
-from zcp.ops.env import GENERATED_TYPES
+from zcp.ops.env import GENERATED_TYPES, KEY_PATTERN
 from zcp.platform import status as st
 
 if TYPE_CHECKING:
@@ -47,6 +55,10 @@ PROJECT_ENV_ACTIONS: Final = frozenset({"project.envCreate", "project.envDelete"
 #: Processes that boot a service's containers (so they read the environment anew).
 BOOT_ACTIONS: Final = frozenset({"stack.start", "stack.restart", "stack.import", "stack.build"})
 PROCESS_WINDOW: Final = 100
+#: Changed keys named in a summary (the count of the rest is given).
+SHOWN_KEYS: Final = 20
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -165,3 +177,52 @@ async def read_env_history(
         if boot is not None:
             booted[service.name] = boot
     return EnvHistory(pending=found, booted=booted)
+
+
+def env_applies(service: ServiceStack) -> bool:
+    """Whether a pending change matters now: a running runtime, whose containers read the environment."""
+    return (
+        runtime_class_for(service.type_version) is not RuntimeClass.MANAGED
+        and service.category.upper() == st.CATEGORY_RUNTIME
+        and service.status.upper() in st.SERVICE_HEALTHY
+    )
+
+
+async def read_pending(
+    client: ZeropsClient, project_id: str, services: Sequence[ServiceStack]
+) -> dict[str, PendingEnv] | None:
+    """Pending env changes of the running runtimes among ``services``, by hostname.
+
+    ``None`` when the history could not be read: the caller shows nothing rather than failing.
+    """
+    targets = [s for s in services if env_applies(s)]
+    if not targets:
+        return {}
+    try:
+        history = await read_env_history(client, project_id, targets)
+    except ZcpError as error:
+        log.info("reading the env history failed: %s", error.code)
+        return None
+    return history.pending
+
+
+def timestamp(when: datetime) -> str:
+    """``when`` as the UTC ISO 8601 text the tools show (seconds)."""
+    return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def shown_keys(pending: PendingEnv) -> tuple[list[str], int]:
+    """The changed keys safe to show (variable-name syntax, at most :data:`SHOWN_KEYS`), and how many
+    others changed. Keys come from the project, so anything that is not a plain name is only counted."""
+    plain = [k for k in pending.keys if len(k) <= 100 and KEY_PATTERN.fullmatch(k)]
+    return plain[:SHOWN_KEYS], len(pending.keys) - len(plain[:SHOWN_KEYS])
+
+
+def pending_summary(pending: PendingEnv) -> str:
+    """One line: what changed and when (``LATE, MODE changed at 2025-…Z``)."""
+    keys, more = shown_keys(pending)
+    what = ", ".join(keys) if keys else "a variable (deleted or changed)"
+    if keys and more:
+        what += f" and {more} more"
+    scope = " (project variables included)" if pending.project else ""
+    return f"{what}{scope} changed at {timestamp(pending.changed_at)}"

@@ -13,20 +13,25 @@ from typing import Any, Final
 import yaml
 
 from zcp.errors import ApiError
-from zcp.ops.inputs import YamlRefused, load_yaml
+from zcp.safe_yaml import YamlRefused, load_yaml
 
 PLACEHOLDER: Final = "<hidden>"
 #: Keys whose mapping values are env values: service secrets and env, project variables.
 VALUE_MAPS: Final = frozenset({"envSecrets", "envVariables", "dotEnvSecrets"})
+#: A whole project's export is still far smaller than this.
+MAX_EXPORT_CHARS: Final = 5_000_000
 
 
 def hide_env_values(text: str) -> tuple[str, int]:
-    """``text`` with every env value replaced by :data:`PLACEHOLDER`, and how many were replaced."""
+    """``text`` with every env value replaced by :data:`PLACEHOLDER`, and how many were replaced.
+
+    CPU work for a big project: async callers run it in a worker thread.
+    """
     try:
-        document = load_yaml(text)
-    except YamlRefused:
+        document = load_yaml(text, what="the platform's export", max_chars=MAX_EXPORT_CHARS)
+    except YamlRefused as refused:
         raise ApiError(
-            "the platform's export is not valid YAML, so its secret values cannot be hidden",
+            f"the platform's export did not load ({refused.reason}), so its secret values cannot be hidden",
             suggestion="Call zerops_export again with includeEnvValues=true to see it unmodified.",
         ) from None
     hidden = _hide(document)

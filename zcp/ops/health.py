@@ -212,13 +212,12 @@ def env_check(service: ServiceStack, pending: PendingEnv | None, *, known: bool)
         return Check("env_applied", "skip", "could not read the variables or the process history")
     if pending is None:
         return Check("env_applied", "pass", "running with its current variables")
-    what = ", ".join(pending.keys) if pending.keys else "a variable (deleted or changed)"
-    scope = " (project variables included)" if pending.project else ""
-    when = pending.changed_at.strftime("%Y-%m-%dT%H:%M:%SZ")
+    from zcp.ops.env_live import pending_summary
+
     return Check(
         "env_applied",
         "fail",
-        f"{what}{scope} changed at {when}, after the containers last booted: they still run with the old "
+        f"{pending_summary(pending)}, after the containers last booted: they still run with the old "
         "values until a restart",
         recovery=ToolCall.of("zerops_manage", action="restart", serviceHostname=service.name),
     )

@@ -96,7 +96,7 @@ async def read_source(content: str | None, file_path: str | None, work_dir: Path
 
 def parse_document(text: str) -> Any:
     """The YAML as data, or ``None`` when it does not load (validation then reports where)."""
-    from zcp.ops.inputs import YamlRefused, load_yaml
+    from zcp.safe_yaml import YamlRefused, load_yaml
 
     try:
         return load_yaml(text)
@@ -110,7 +110,7 @@ def check_document(source: ImportSource, schema: LoadedSchema | None) -> Any:
     A file that does not load as YAML, or is not shaped like an import (a mapping with ``services:``),
     is refused without a word of its content: it may be any file the caller pointed at.
     """
-    from zcp.ops.inputs import YamlRefused, load_yaml
+    from zcp.safe_yaml import YamlRefused, load_yaml
 
     try:
         document = load_yaml(source.text)

@@ -1,4 +1,4 @@
-"""Reading what the caller points zcp at: files inside the working directory, and untrusted YAML.
+"""Reading what the caller points zcp at: files inside the working directory.
 
 Every file a tool reads or writes on the caller's say-so goes through :func:`confined_path` and
 :func:`read_text_file`, so one set of rules holds for all of them:
@@ -11,10 +11,7 @@ Every file a tool reads or writes on the caller's say-so goes through :func:`con
   alone (it is 0 for devices), the read itself stops at the cap;
 * reading happens in a worker thread (callers use :func:`read_text_file_async`).
 
-:func:`load_yaml` is the one parser for YAML zcp did not write (an import, a zerops.yaml, the
-platform's export): libyaml's safe loader, which refuses nesting past its depth limit, with every
-failure — syntax, depth, recursion — turned into :class:`YamlRefused`, whose message never quotes
-the document.
+What such a file holds is parsed by :mod:`zcp.safe_yaml`, the one parser for YAML zcp did not write.
 """
 
 from __future__ import annotations
@@ -22,7 +19,7 @@ from __future__ import annotations
 import os
 import stat
 from pathlib import Path
-from typing import Any, Final
+from typing import Final
 
 import anyio.to_thread
 
@@ -116,32 +113,3 @@ async def read_text_file_async(
 ) -> str:
     """:func:`read_text_file` in a worker thread, so a slow disk never holds up other requests."""
     return await anyio.to_thread.run_sync(lambda: read_text_file(path, max_bytes=max_bytes, what=what))
-
-
-class YamlRefused(Exception):
-    """YAML that did not load; ``reason`` says why in general terms, never quoting the text."""
-
-    def __init__(self, reason: str, line: int | None = None) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.line = line
-
-
-def load_yaml(text: str) -> Any:
-    """Parse untrusted YAML with the safe loader; :class:`YamlRefused` for any failure."""
-    import yaml
-
-    loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    try:
-        return yaml.load(text, Loader=loader)  # a safe loader (C or Python)
-    except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        depth = "nesting depth" in str(error.problem or "")
-        reason = "it is nested too deeply" if depth else "it is not valid YAML"
-        raise YamlRefused(reason, mark.line + 1 if mark is not None else None) from None
-    except yaml.YAMLError:
-        raise YamlRefused("it is not valid YAML") from None
-    except RecursionError:
-        raise YamlRefused("it is nested too deeply") from None
-    except (ValueError, TypeError, OverflowError):
-        raise YamlRefused("it holds values YAML cannot represent") from None

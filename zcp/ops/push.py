@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, Literal
 
+import anyio.to_thread
+
 from zcp.errors import InvalidParameter, InvalidZeropsYaml, NotFoundError
 from zcp.ops.archive import ArchiveOptions, ArchiveStats, check_archive, stream_archive
 from zcp.ops.dotenv import MAX_YAML_BYTES, ZEROPS_YAML_NAMES
@@ -74,16 +76,16 @@ def read_zerops_yaml(working_dir: Path) -> tuple[Path, str]:
 
 
 def setup_names(text: str) -> list[str]:
-    """The setup names in a zerops.yaml, in file order (INVALID_ZEROPS_YML when it has none)."""
-    import yaml
+    """The setup names in a zerops.yaml, in file order (INVALID_ZEROPS_YML when it has none).
+
+    CPU work for a big file: :func:`push` runs it in a worker thread.
+    """
+    from zcp.safe_yaml import YamlRefused, load_yaml
 
     try:
-        document: Any = yaml.safe_load(text)
-    except yaml.YAMLError as error:
-        raise InvalidZeropsYaml(
-            f"zerops.yaml is not valid YAML: {' '.join(str(error).split())[:200]}",
-            suggestion="Fix the YAML syntax.",
-        ) from None
+        document: Any = load_yaml(text, what="zerops.yaml", max_chars=MAX_YAML_BYTES)
+    except YamlRefused as refused:
+        raise InvalidZeropsYaml(refused.message, suggestion="Fix the YAML syntax.") from None
     entries = document.get("zerops") if isinstance(document, dict) else None
     names = [str(e["setup"]) for e in entries or [] if isinstance(e, dict) and e.get("setup")]
     if not isinstance(entries, list) or not names:
@@ -126,10 +128,11 @@ async def push(client: ZeropsClient, request: PushRequest, *, on_stage: OnStage 
     working_dir = Path(request.working_dir)
     if not working_dir.is_dir():
         raise InvalidParameter(f"{working_dir} is not a directory", suggestion="Pass the folder to deploy.")
-    path, text = read_zerops_yaml(working_dir)
+    path, text = await anyio.to_thread.run_sync(read_zerops_yaml, working_dir)
     check_archive(working_dir, request.archive)
     service = await client.get_service(request.service_id)
-    setup = choose_setup(setup_names(text), requested=request.setup, hostname=service.name)
+    names = await anyio.to_thread.run_sync(setup_names, text)
+    setup = choose_setup(names, requested=request.setup, hostname=service.name)
     if request.validate:
         await on_stage("validating")
         await client.validate_zerops_yaml(

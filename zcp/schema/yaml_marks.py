@@ -1,8 +1,8 @@
 """Load YAML and remember where every key and value starts, so problems can name a line.
 
-Anchors and aliases are allowed, but a document whose aliases expand beyond
-:data:`MAX_EXPANDED_NODES` nodes, or that refers to itself, is refused: validating it would take
-unbounded time.
+Parsing is :mod:`zcp.safe_yaml`'s: anchors and aliases are allowed, but a document whose aliases
+expand beyond :data:`MAX_EXPANDED_NODES` nodes, that refers to itself, or that is nested deeper than
+:data:`zcp.safe_yaml.MAX_DEPTH` levels is refused: validating it would take unbounded time or stack.
 """
 
 from __future__ import annotations
@@ -13,7 +13,9 @@ from typing import Any
 
 import yaml
 
-MAX_EXPANDED_NODES = 200_000
+from zcp.safe_yaml import MAX_NODES, YamlRefused, compose_yaml, construct_yaml
+
+MAX_EXPANDED_NODES = MAX_NODES
 
 PathKey = tuple[str | int, ...]
 
@@ -74,71 +76,40 @@ def _mark(node: yaml.Node) -> Mark:
 
 
 def load_yaml(text: str) -> LoadedYaml:
-    """Parse one YAML document; raises :class:`YamlProblem`."""
-    loader_cls = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    loader = loader_cls(text)
+    """Parse one YAML document with :mod:`zcp.safe_yaml`'s limits; raises :class:`YamlProblem`."""
     try:
-        try:
-            node = loader.get_single_node()
-            if node is None:
-                return LoadedYaml(None)
-            _check_size(node)
-            data = loader.construct_document(node)
-        except yaml.MarkedYAMLError as exc:
-            mark = exc.problem_mark or exc.context_mark
-            where = Mark(mark.line + 1, mark.column + 1) if mark is not None else None
-            message = " ".join(part for part in (exc.context, exc.problem) if part) or str(exc)
-            raise YamlProblem(message, where) from None
-        except yaml.YAMLError as exc:
-            raise YamlProblem(str(exc)) from None
-    finally:
-        loader.dispose()
+        node = compose_yaml(text, what="the document", max_nodes=MAX_EXPANDED_NODES)
+        data = construct_yaml(node, what="the document")
+    except YamlRefused as refused:
+        where = Mark(refused.line, refused.column or 1) if refused.line else None
+        raise YamlProblem(
+            refused.problem or refused.reason.replace("it ", "the document ", 1), where
+        ) from None
+    if node is None:
+        return LoadedYaml(None)
     loaded = LoadedYaml(data)
-    _record(node, (), loaded, set())
+    _record(node, loaded)
     return loaded
 
 
-def _check_size(root: yaml.Node) -> None:
-    """Refuse self-referencing documents and alias bombs before constructing anything."""
-    sizes: dict[int, int] = {}
-    active: set[int] = set()
-
-    def size(node: yaml.Node) -> int:
-        ident = id(node)
-        if ident in sizes:
-            return sizes[ident]
-        if ident in active:
-            raise YamlProblem("the document refers to itself through an alias", _mark(node))
-        active.add(ident)
-        total = 1
+def _record(root: yaml.Node, loaded: LoadedYaml) -> None:
+    """Remember where each value and key starts; iterative (the graph's depth is bounded, not small)."""
+    seen: set[int] = set()
+    stack: list[tuple[yaml.Node, PathKey]] = [(root, ())]
+    while stack:
+        node, path = stack.pop()
+        loaded.values.setdefault(path, _mark(node))
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
         if isinstance(node, yaml.SequenceNode):
-            total += sum(size(child) for child in node.value)
+            stack.extend(((child, (*path, index)) for index, child in reversed(list(enumerate(node.value)))))
         elif isinstance(node, yaml.MappingNode):
-            total += sum(size(k) + size(v) for k, v in node.value)
-        active.discard(ident)
-        if total > MAX_EXPANDED_NODES:
-            raise YamlProblem(f"the document expands to more than {MAX_EXPANDED_NODES} nodes", _mark(node))
-        sizes[ident] = total
-        return total
-
-    try:
-        size(root)
-    except RecursionError:
-        raise YamlProblem("the document is nested too deeply") from None
-
-
-def _record(node: yaml.Node, path: PathKey, loaded: LoadedYaml, seen: set[int]) -> None:
-    loaded.values.setdefault(path, _mark(node))
-    if id(node) in seen:
-        return
-    seen.add(id(node))
-    if isinstance(node, yaml.SequenceNode):
-        for index, child in enumerate(node.value):
-            _record(child, (*path, index), loaded, seen)
-    elif isinstance(node, yaml.MappingNode):
-        for key_node, value_node in node.value:
-            if not isinstance(key_node, yaml.ScalarNode):
-                continue
-            child_path = (*path, str(key_node.value))
-            loaded.keys.setdefault(child_path, _mark(key_node))
-            _record(value_node, child_path, loaded, seen)
+            pending: list[tuple[yaml.Node, PathKey]] = []
+            for key_node, value_node in node.value:
+                if not isinstance(key_node, yaml.ScalarNode):
+                    continue
+                child_path = (*path, str(key_node.value))
+                loaded.keys.setdefault(child_path, _mark(key_node))
+                pending.append((value_node, child_path))
+            stack.extend(reversed(pending))

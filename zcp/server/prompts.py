@@ -2,8 +2,7 @@
 
 Each :class:`PromptSpec` is a name, a title, a one-line description, its arguments (each may name
 a completion source) and a template rendered with :meth:`str.format`. Prompts may name only
-registered tools, actions and parameters (or tools listed in
-:data:`zcp.workflow.vocabulary.PENDING_TOOLS` while they are built); a meta-test checks it.
+registered tools, actions and parameters; a meta-test checks it.
 """
 
 from __future__ import annotations

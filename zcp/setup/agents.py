@@ -3,8 +3,7 @@
 These are the static rules: where zcp runs, which first call fits which request, the ground rules
 and how to read a tool error. Everything that changes while zcp runs (the project, the mode, open
 sessions) is in the server's ``instructions`` instead (:mod:`zcp.server.instructions`); a test keeps
-the two apart. Tools named here must be registered (or listed in
-:data:`zcp.workflow.vocabulary.PENDING_TOOLS` while their work is in progress).
+the two apart. Tools named here must be registered (a meta-test checks it).
 """
 
 from __future__ import annotations

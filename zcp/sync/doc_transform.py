@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 import yaml
 
+from zcp.safe_yaml import YamlRefused, compose_yaml, load_yaml
 from zcp.sync.mdx_parse import MdxSyntaxError
 from zcp.sync.mdx_render import (
     ADMONITION_LABELS,
@@ -39,7 +40,6 @@ TRANSFORM_VERSION = "1"
 TITLE_MAX = 120
 DESCRIPTION_MAX = 400
 
-_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _FRONTMATTER = re.compile(r"\A---[ \t]*\r?\n(.*?\r?\n)?---[ \t]*(?:\r?\n|\Z)", re.DOTALL)
 _FENCE = re.compile(r"^[ \t>]*(`{3,}|~{3,})")
 _QUOTE_ADMONITION = re.compile(r"^> \*\*(" + "|".join(ADMONITION_LABELS.values()) + r")(?:: (.+?))?\*\*\s*$")
@@ -106,12 +106,12 @@ def read_frontmatter(path: str, yaml_text: str | None) -> dict[str, object]:
     if yaml_text is None:
         return {}
     try:
-        data = yaml.load(yaml_text, Loader=_YAML_LOADER)  # the C-accelerated *safe* loader
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = 2 + (mark.line if mark is not None else 0)
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise PageError(path, line, f"frontmatter is not valid YAML: {problem}") from None
+        data = load_yaml(yaml_text, what="the frontmatter")
+    except YamlRefused as refused:
+        line = 1 + (refused.line or 1)
+        raise PageError(
+            path, line, f"frontmatter is not valid YAML: {refused.problem or refused.reason}"
+        ) from None
     if data is None:
         return {}
     if not isinstance(data, dict):
@@ -399,8 +399,8 @@ def _merge_frontmatter(head: str, yaml_text: str | None, edited: EditedGuide, pu
 def _key_spans(yaml_text: str) -> dict[str, tuple[int, int]]:
     """Top-level key -> (first line, last line) inside the YAML block."""
     try:
-        node = yaml.compose(yaml_text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError:
+        node = compose_yaml(yaml_text, what="the frontmatter")
+    except YamlRefused:
         return {}
     if not isinstance(node, yaml.MappingNode):
         return {}

@@ -13,10 +13,10 @@ import re
 from pathlib import Path, PurePosixPath
 from typing import Annotated, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
 
 from zcp.errors import ConfigError
+from zcp.safe_yaml import YamlRefused, load_yaml
 
 DEFAULT_CONFIG_NAME = "config.yaml"
 
@@ -214,11 +214,10 @@ def load_sync_config(path: Path) -> SyncConfig:
 def parse_sync_config(text: str, origin: str = "sync/config.yaml") -> SyncConfig:
     """Validate configuration text (tests pass strings)."""
     try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = f":{mark.line + 1}" if mark is not None else ""
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        data = load_yaml(text, what=origin)
+    except YamlRefused as refused:
+        line = f":{refused.line}" if refused.line else ""
+        problem = refused.problem or refused.reason
         raise ConfigError(
             f"{origin}{line}: not valid YAML: {problem}", suggestion="Fix the YAML syntax."
         ) from None

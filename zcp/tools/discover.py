@@ -5,6 +5,10 @@ there; zcp's own service (when zcp runs inside the project) is listed with ``isS
 instead of being hidden, so the agent knows it exists and must not touch it; ``includeEnvValues``
 implies ``includeEnvs`` and sending ``includeEnvs=false`` with ``includeEnvValues=true`` is refused as
 contradictory; env values are fenced as untrusted data in the readable text.
+
+A running runtime whose variables changed after its containers last booted (a ``zerops_env set`` killed
+before its restart, ``skipRestart``, a change in the GUI) carries ``envPendingRestart``
+(``{keys, since, project?}``), a note and a restart as the first next action (:mod:`zcp.ops.env_live`).
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from pydantic import BaseModel, Field
 from zcp.calls import ToolCall
 from zcp.errors import InvalidParameter
 from zcp.ops.discover import Discovery, EnvView, ServiceView, read_discovery
+from zcp.ops.env_live import PendingEnv, pending_summary, shown_keys, timestamp
 from zcp.ops.targets import user_services
 from zcp.platform import status as st
 from zcp.tools.base import ToolDefinition, ToolOutput
@@ -29,7 +34,7 @@ if TYPE_CHECKING:
 
 NAME = "zerops_discover"
 DESCRIPTION = (
-    "The project and its services: type, status, subdomain URL, ports; service= for one in detail "
+    "The project and its services: type, status, subdomain URL, ports; service= one in detail "
     "(scaling). includeEnvs adds env keys, includeEnvValues their values. Start here."
 )
 
@@ -43,7 +48,7 @@ _KINDS: dict[str, str] = {
 
 
 class EnvOut(BaseModel):
-    service: str | None = Field(default=None, description="hostname; none for project variables")
+    service: str | None = Field(default=None, description="absent: a project variable")
     key: str
     value: str | None = None
     is_reference: bool | None = Field(default=None, alias="isReference")
@@ -62,6 +67,7 @@ class ServiceOut(BaseModel):
     subdomain_url: str | None = Field(default=None, alias="subdomainUrl")
     ports: list[str] | None = None
     scaling: dict[str, Any] | None = None
+    env_pending_restart: dict[str, Any] | None = Field(default=None, alias="envPendingRestart")
 
 
 class ProjectOut(BaseModel):
@@ -94,6 +100,12 @@ class DiscoverResult(ToolOutput):
             lines.append("  ".join(parts))
             if s.scaling:
                 lines.append("    scaling: " + ", ".join(f"{k}={v}" for k, v in s.scaling.items()))
+            if s.env_pending_restart:
+                pending = s.env_pending_restart
+                keys = ", ".join(pending.get("keys") or ["a variable"])
+                lines.append(
+                    f"    env not live yet: {keys} changed at {pending.get('since')}, restart to apply"
+                )
         text = "\n".join(lines) + "\n"
         env_text = _env_block(self)
         if env_text:
@@ -156,7 +168,19 @@ def _scaling(service: ServiceStack) -> dict[str, Any] | None:
     return out or None
 
 
-def _service_out(view: ServiceView, *, is_self: bool, values: bool, detail: bool) -> ServiceOut:
+def _pending_out(pending: PendingEnv) -> dict[str, Any]:
+    keys, more = shown_keys(pending)
+    out: dict[str, Any] = {"keys": keys, "since": timestamp(pending.changed_at)}
+    if more:
+        out["moreKeys"] = more
+    if pending.project:
+        out["project"] = True
+    return out
+
+
+def _service_out(
+    view: ServiceView, *, is_self: bool, values: bool, detail: bool, pending: PendingEnv | None
+) -> ServiceOut:
     service = view.service
     kind = _KINDS.get(service.category.upper(), "other")
     ports = [f"{p.port}/{p.scheme or p.protocol}" for p in service.ports]
@@ -172,13 +196,18 @@ def _service_out(view: ServiceView, *, is_self: bool, values: bool, detail: bool
         subdomainUrl=view.subdomain_url,
         ports=ports or None,
         scaling=_scaling(service) if detail else None,
+        envPendingRestart=_pending_out(pending) if pending is not None else None,
     )
 
 
 def _next_actions(services: list[ServiceOut]) -> list[ToolCall]:
     if not services:
         return [ToolCall.of("zerops_knowledge", recipe="nodejs")]
-    actions: list[ToolCall] = []
+    actions: list[ToolCall] = [
+        ToolCall.of("zerops_manage", action="restart", serviceHostname=s.hostname)
+        for s in services
+        if s.env_pending_restart and not s.is_self
+    ]
     stopped = [s for s in services if s.status.upper() == "STOPPED" and not s.is_self]
     if stopped:
         actions.append(ToolCall.of("zerops_manage", action="start", serviceHostname=stopped[0].hostname))
@@ -193,7 +222,18 @@ def _result(discovery: Discovery, runtime: RuntimeInfo, *, values: bool, detail:
     notes: list[str] = []
     for view in discovery.services:
         is_self = bool(runtime.is_self(service_id=view.service.id, hostname=view.service.name))
-        services.append(_service_out(view, is_self=is_self, values=values, detail=detail))
+        pending = discovery.env_pending.get(view.service.name)
+        services.append(_service_out(view, is_self=is_self, values=values, detail=detail, pending=pending))
+        if pending is not None:
+            notes.append(
+                f"{view.service.name} runs without env changes made after its containers last booted "
+                f"({pending_summary(pending)}): "
+                + (
+                    "zcp never restarts its own service; they apply at its next restart or deploy."
+                    if is_self
+                    else "restart it to apply them (a deploy applies them too)."
+                )
+            )
         if is_self:
             notes.append(
                 f"{view.service.name} is the service zcp itself runs in: zcp never stops, restarts "

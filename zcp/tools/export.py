@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Annotated, Literal
 
+import anyio.to_thread
 from pydantic import Field
 
 from zcp.ops.export import PLACEHOLDER, hide_env_values
@@ -66,7 +67,7 @@ def export_tool(app: App) -> ToolDefinition:
             text = await client.export_project(project.id)
         hidden = 0
         if not includeEnvValues:
-            text, hidden = hide_env_values(text)
+            text, hidden = await anyio.to_thread.run_sync(hide_env_values, text)
         notes: list[str] = []
         if hidden:
             notes.append(

@@ -1,10 +1,10 @@
-"""The vocabulary of calls guidance may name, read from the tool registry (plus pending tools)."""
+"""The vocabulary of calls guidance may name, read from the tool registry."""
 
 from __future__ import annotations
 
 from functools import lru_cache
 
-from zcp.workflow.vocabulary import PENDING_TOOLS, ToolVocabulary
+from zcp.workflow.vocabulary import ToolVocabulary
 
 __all__ = ["registry_vocabulary"]
 
@@ -28,7 +28,4 @@ def registry_vocabulary() -> ToolVocabulary:
         if tool.name == "zerops_workflow":
             actions = frozenset(properties["action"].get("enum", ()))
             workflows = frozenset(properties["workflow"].get("enum", ()))
-    pending = frozenset(name for name in PENDING_TOOLS if name not in tools)
-    for name in pending:
-        tools[name] = PENDING_TOOLS[name]
-    return ToolVocabulary(tools=tools, actions=actions, workflows=workflows, pending=pending)
+    return ToolVocabulary(tools=tools, actions=actions, workflows=workflows)

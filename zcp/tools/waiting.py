@@ -34,7 +34,7 @@ WAIT_SECONDS_LIMIT = 3600
 #: The ``waitSeconds`` parameter every waiting tool takes (more than ``ZCP_POLL_TIMEOUT`` is cut to it).
 WaitSeconds = Annotated[
     float | None,
-    Field(ge=0, description="seconds to wait at most (default 45)"),
+    Field(ge=0, description="max seconds to wait (default 45)"),
 ]
 
 

@@ -112,6 +112,15 @@ def verify_call(host: str, rationale: str, label: str | None = None) -> NextActi
     )
 
 
+def restart_call(host: str, rationale: str) -> NextAction:
+    return NextAction(
+        label=f"Restart {host}",
+        tool="zerops_manage",
+        args={"action": "restart", "serviceHostname": host},
+        rationale=rationale,
+    )
+
+
 def logs_call(host: str, rationale: str) -> NextAction:
     return NextAction(
         label=f"Read {host}'s error log",

@@ -41,11 +41,13 @@ from zcp.axes import (
 )
 from zcp.errors import InvalidParameter
 from zcp.hostnames import HOSTNAME_PATTERN
+from zcp.safe_yaml import YamlRefused, compose_yaml, load_yaml
 
 __all__ = [
     "AttemptInfo",
     "BootstrapSummary",
     "CloseReason",
+    "EnvPending",
     "Hostname",
     "ProjectInfo",
     "ServiceSnapshot",
@@ -198,6 +200,18 @@ class BootstrapSummary(_Model):
     step: Step | None = None
 
 
+class EnvPending(_Model):
+    """Variables that changed after a running runtime's containers last booted: it still runs with the
+    old values until a restart (or a deploy). Computed by the live shell (:mod:`zcp.ops.env_live`)."""
+
+    keys: tuple[Annotated[str, StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,99}$")], ...] = Field(
+        default=(), description="changed keys (a deleted variable leaves none)"
+    )
+    more_keys: Annotated[int, Field(ge=0)] = 0
+    since: str = Field(description="when the newest such change was made (UTC, ISO 8601)")
+    project: bool = False
+
+
 class ServiceSnapshot(_Model):
     """One service of the project as the guidance sees it.
 
@@ -219,6 +233,7 @@ class ServiceSnapshot(_Model):
     close_mode: CloseMode | None = None
     git_push_state: GitPushState | None = None
     build_integration: BuildIntegration | None = None
+    env_pending: EnvPending | None = None
 
     @model_validator(mode="after")
     def _normalise(self) -> ServiceSnapshot:
@@ -228,6 +243,8 @@ class ServiceSnapshot(_Model):
             raise ValueError(
                 f"{self.hostname} is a managed service: it has no mode and is never bootstrapped"
             )
+        if self.is_managed and self.env_pending is not None:
+            raise ValueError(f"{self.hostname} is a managed service: envPending is for runtimes")
         if self.bootstrapped and self.resumable:
             raise ValueError(f"{self.hostname}: a service is bootstrapped or resumable, not both")
         if self.resume_session is not None and not self.resumable:
@@ -473,8 +490,8 @@ def envelope_from_mapping(data: Any, *, source: str = "envelope", text: str | No
         root: yaml.Node | None = None
         if text is not None:
             try:
-                root = yaml.compose(text, Loader=yaml.SafeLoader)
-            except yaml.YAMLError:
+                root = compose_yaml(text, what=source)
+            except YamlRefused:
                 root = None
         problems = []
         for error in exc.errors()[:5]:
@@ -492,16 +509,11 @@ def envelope_from_mapping(data: Any, *, source: str = "envelope", text: str | No
         ) from None
 
 
-_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
 def parse_envelope(text: str, *, source: str = "envelope") -> StateEnvelope:
-    """Parse an envelope from YAML (or JSON) text."""
+    """Parse an envelope from YAML (or JSON) text (:mod:`zcp.safe_yaml`'s limits hold)."""
     try:
-        data = yaml.load(text, Loader=_LOADER)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{source}:{mark.line + 1}" if mark is not None else source
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise InvalidParameter(f"{where}: not valid YAML: {problem}") from None
+        data = load_yaml(text, what=source)
+    except YamlRefused as refused:
+        where = f"{source}:{refused.line}" if refused.line else source
+        raise InvalidParameter(f"{where}: not valid YAML: {refused.problem or refused.reason}") from None
     return envelope_from_mapping(data, source=source, text=text)

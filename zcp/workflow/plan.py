@@ -31,6 +31,8 @@ develop.git-push-setup      next deploy is a git push but git push is not config
 develop.first-deploy        never-deployed service, no attempt yet → deploy it
 develop.deploy              deployed service, no deploy in this session yet → deploy the change
 develop.redeploy-failed     last deploy failed → fix and deploy again (names the failure class)
+develop.env-restart         the primary would verify (or start, or close) a runtime whose variables changed after
+                            its containers last booted → restart it first; the former primary comes second
 develop.promote-stage       a stage half whose dev half is deployed and verified → cross-deploy
 develop.start-dev-server    a container dev service deployed since its last verify (or never verified)
                             → ``zerops_dev_server`` start (its dev setup starts no app); then verify
@@ -62,6 +64,11 @@ export.validation-failed    validation-failed → fix the errors, call export ag
 export.publish              publish-ready → write the bundle, commit, push
 =========================== =====================================================================
 
+In the idle and develop phases, a runtime in scope running without its latest variables (``envPending``)
+that the primary does not deploy (a deploy applies them too) also gets a restart: as the primary
+(``develop.env-restart``, see above) when the primary acts on that runtime without deploying it or
+closes the session, else as the secondary (or the first alternative when there is a secondary).
+
 Where the original engine was inconsistent (``workflow-engine.md`` §12) this does what an agent
 needs: adoption goes through ``workflow=bootstrap route=adopt`` (quirk 13); the blocker line and
 the primary action always name the same service and tool (quirk 15); develop start always passes
@@ -75,7 +82,7 @@ from collections.abc import Callable
 
 from pydantic import JsonValue
 
-from zcp.axes import Mode, Phase, RuntimeClass, Step
+from zcp.axes import Environment, Mode, Phase, RuntimeClass, Step
 from zcp.workflow.actions import (
     FAILED_STATUSES,
     SETTLED_STATUSES,
@@ -83,6 +90,7 @@ from zcp.workflow.actions import (
     Plan,
     dev_halves,
     events_call,
+    restart_call,
     start_bootstrap,
     start_develop,
     workflow_call,
@@ -314,6 +322,44 @@ def _branches_from_doc() -> dict[str, str]:
 BRANCHES: dict[str, str] = _branches_from_doc()
 
 
+def _deployed_by(action: NextAction) -> str | None:
+    target = action.args.get("targetService") if action.tool == "zerops_deploy" else None
+    return target if isinstance(target, str) else None
+
+
+def _with_env_restart(env: StateEnvelope, plan: Plan) -> Plan:
+    """Add the restart a runtime running without its latest variables needs (see the docstring)."""
+    if env.phase not in (Phase.IDLE, Phase.DEVELOP_ACTIVE, Phase.DEVELOP_CLOSED_AUTO):
+        return plan
+    deployed = _deployed_by(plan.primary)
+    pending = [s for s in env.candidates if s.env_pending is not None and s.hostname != deployed]
+    if not pending:
+        return plan
+    svc = pending[0]
+    info = svc.env_pending
+    assert info is not None
+    keys = ", ".join(info.keys) if info.keys else "a variable"
+    dev_server = (
+        svc.runtime is RuntimeClass.DYNAMIC
+        and svc.mode in (Mode.DEV, Mode.STANDARD)
+        and env.environment is Environment.CONTAINER
+    )
+    restart = restart_call(
+        svc.hostname,
+        f"{keys} changed at {info.since}, after {svc.hostname}'s containers last booted: it runs with the old "
+        "values until a restart (a deploy applies them too)."
+        + (" Start its dev server again afterwards." if dev_server else ""),
+    )
+    acts_on = plan.primary.args.get("serviceHostname") or plan.primary.args.get("hostname")
+    if env.phase is Phase.DEVELOP_ACTIVE and (acts_on == svc.hostname or plan.branch == "develop.close"):
+        return plan.model_copy(
+            update={"branch": "develop.env-restart", "primary": restart, "secondary": plan.primary}
+        )
+    if plan.secondary is None:
+        return plan.model_copy(update={"secondary": restart})
+    return plan.model_copy(update={"alternatives": (restart, *plan.alternatives)})
+
+
 def build_plan(envelope: StateEnvelope) -> Plan:
     """The next actions for an envelope (pure and deterministic)."""
-    return _DISPATCH[envelope.phase](envelope)
+    return _with_env_restart(envelope, _DISPATCH[envelope.phase](envelope))

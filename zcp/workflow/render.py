@@ -6,6 +6,7 @@ Sections, in this order, each left out when empty::
     Phase: …                    (intent, route/step, export status or close reason)
     Environment: … · Project: …
     Services:                   one line per service
+    Pending restarts:           runtimes running without their latest variables
     Progress:                   last deploy/verify per scope service (develop)
     Blockers:                   what stops progress right now
     Guidance:                   the synthesized atom bodies
@@ -20,7 +21,7 @@ import json
 from collections.abc import Sequence
 
 from zcp.axes import Phase, ServiceStatus
-from zcp.workflow.actions import NextAction, Plan
+from zcp.workflow.actions import NextAction, Plan, restart_call
 from zcp.workflow.envelope import AttemptInfo, ServiceSnapshot, StateEnvelope, WorkSessionSummary
 from zcp.workflow.plan_develop import ordered_scope
 
@@ -98,6 +99,23 @@ def _service_line(svc: ServiceSnapshot) -> str:
     if svc.status is not None and svc.status not in _QUIET_STATUSES:
         line += f" [{svc.status.value}]"
     return line
+
+
+def _pending_restarts(services: Sequence[ServiceSnapshot]) -> list[str]:
+    lines = []
+    for svc in services:
+        pending = svc.env_pending
+        if pending is None:
+            continue
+        what = ", ".join(pending.keys) if pending.keys else "a variable (deleted or changed)"
+        if pending.keys and pending.more_keys:
+            what += f" and {pending.more_keys} more"
+        scope = " (project variables included)" if pending.project else ""
+        lines.append(
+            f"- {svc.hostname}: {what}{scope} changed at {pending.since}, after its containers last booted; "
+            f"it runs with the old values until `{restart_call(svc.hostname, '').command}` (or a deploy)"
+        )
+    return ["Pending restarts:", *lines] if lines else []
 
 
 def _attempt_text(kind: str, attempt: AttemptInfo | None, streak: int) -> str:
@@ -201,6 +219,9 @@ def render_status(envelope: StateEnvelope, plan: Plan | None = None, guidance: S
         blocks.append(["Services:", *(_service_line(s) for s in envelope.services)])
     else:
         blocks.append(["Services: none"])
+    restarts = _pending_restarts(envelope.services)
+    if restarts:
+        blocks.append(restarts)
     session = envelope.work_session
     if session is not None and session.services:
         progress = _progress(envelope, session)

@@ -17,9 +17,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-import yaml
-
 from zcp.axes import RuntimeClass, runtime_class_for
+from zcp.safe_yaml import YamlRefused, load_yaml
 
 __all__ = [
     "MAX_RECIPE_OPTIONS",
@@ -194,8 +193,8 @@ def recipe_shape(import_yaml: str | None) -> tuple[str | None, list[tuple[str, s
     when its hostname ends in ``dev``).
     """
     try:
-        data = yaml.safe_load(import_yaml or "") or {}
-    except yaml.YAMLError:
+        data = load_yaml(import_yaml or "", what="the recipe's import YAML") or {}
+    except YamlRefused:
         return None, []
     services = data.get("services") if isinstance(data, dict) else None
     runtimes: list[tuple[str, str]] = []
@@ -215,8 +214,8 @@ def recipe_shape(import_yaml: str | None) -> tuple[str | None, list[tuple[str, s
 
 def _recipe_hostnames(import_yaml: str | None) -> list[str]:
     try:
-        data = yaml.safe_load(import_yaml or "") or {}
-    except yaml.YAMLError:
+        data = load_yaml(import_yaml or "", what="the recipe's import YAML") or {}
+    except YamlRefused:
         return []
     services = data.get("services") if isinstance(data, dict) else None
     return [str(e["hostname"]) for e in services or [] if isinstance(e, dict) and e.get("hostname")]

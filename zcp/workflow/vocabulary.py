@@ -2,19 +2,14 @@
 
 :class:`ToolVocabulary` is filled from the tool registry itself (:func:`zcp.tools.vocabulary.
 registry_vocabulary`), so atoms, recipes, plans and suggestions are checked against what is really
-registered — there is no hand-kept copy to drift. Tools that are designed but not built yet are
-listed in :data:`PENDING_TOOLS`; guidance may name them until they land.
+registered — there is no hand-kept copy to drift, and guidance may name only registered tools.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-__all__ = ["PENDING_TOOLS", "ToolVocabulary"]
-
-#: Tools the guidance already names whose implementation lands with the deploy work (issue 10),
-#: with the parameters they will take. Remove an entry when its tool is registered.
-PENDING_TOOLS: dict[str, frozenset[str]] = {}
+__all__ = ["ToolVocabulary"]
 
 
 @dataclass(frozen=True)
@@ -24,7 +19,6 @@ class ToolVocabulary:
     tools: dict[str, frozenset[str]]
     actions: frozenset[str] = frozenset()
     workflows: frozenset[str] = frozenset()
-    pending: frozenset[str] = field(default_factory=frozenset)
 
     def problems(self, tool: str, args: dict[str, str]) -> list[str]:
         """What is wrong with a call of ``tool`` with these arguments (raw values, quotes stripped)."""

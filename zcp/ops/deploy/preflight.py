@@ -18,12 +18,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Final, Literal
 
-import yaml
+import anyio.to_thread
 
 from zcp.errors import PreflightFailed, ZcpError
 from zcp.hostnames import is_valid_hostname
 from zcp.ops.env import REFERENCE
 from zcp.platform import status as st
+from zcp.safe_yaml import YamlRefused, load_yaml_async
 
 if TYPE_CHECKING:
     from zcp.app import App
@@ -42,6 +43,8 @@ __all__ = [
 CheckStatus = Literal["pass", "fail", "skip"]
 Role = Literal["dev", "stage", "simple"]
 #: Setup names tried by role when no setup is named like the target.
+#: The longest zerops.yaml preflight reads (the source is read with the same cap).
+MAX_SOURCE_CHARS: Final = 1_000_000
 ROLE_SETUPS: Final[dict[str, tuple[str, ...]]] = {
     "dev": ("dev",),
     "stage": ("stage", "prod"),
@@ -56,6 +59,8 @@ class PreflightCheck:
     name: str
     status: CheckStatus
     detail: str | None = None
+    #: What to do when this check fails, when its kind's usual suggestion does not fit (not on the wire).
+    suggestion: str | None = None
 
     def wire(self) -> dict[str, Any]:
         data: dict[str, Any] = {"kind": "preflight", "name": self.name, "status": self.status}
@@ -80,6 +85,8 @@ class Preflight:
     setup: str | None
     source: SourceYaml | None
     checks: list[PreflightCheck] = field(default_factory=list)
+    #: The zerops.yaml as data, once it loaded (:func:`zcp.safe_yaml.load_yaml`).
+    document: Any = None
 
     @property
     def failed(self) -> list[PreflightCheck]:
@@ -94,7 +101,10 @@ class Preflight:
         raise PreflightFailed(
             f"deploy to {target} stopped before anything moved: {first.name} failed"
             + (f" ({first.detail})" if first.detail else ""),
-            suggestion=_SUGGESTIONS.get(first.name.rsplit("_", 1)[-1], "Fix what the failed check says.")
+            suggestion=(
+                first.suggestion
+                or _SUGGESTIONS.get(first.name.rsplit("_", 1)[-1], "Fix what the failed check says.")
+            )
             .replace("{where}", where)
             .replace("{target}", target),
             checks=[c.wire() for c in self.checks],
@@ -109,12 +119,8 @@ _SUGGESTIONS: Final = {
 }
 
 
-def setup_names(text: str) -> list[str] | None:
-    """The setups of a zerops.yaml in file order; ``None`` when it is not YAML with a ``zerops:`` list."""
-    try:
-        document: Any = yaml.safe_load(text)
-    except yaml.YAMLError:
-        return None
+def setup_names(document: Any) -> list[str] | None:
+    """The setups of a loaded zerops.yaml in file order; ``None`` when it has no ``zerops:`` list."""
     entries = document.get("zerops") if isinstance(document, dict) else None
     if not isinstance(entries, list):
         return None
@@ -143,12 +149,8 @@ def resolve_setup(
     )
 
 
-def setup_entry(text: str, setup: str) -> Mapping[str, Any]:
-    """The ``setup`` entry of a zerops.yaml (``{}`` when the file or the setup is not there)."""
-    try:
-        document: Any = yaml.safe_load(text)
-    except yaml.YAMLError:
-        return {}
+def setup_entry(document: Any, setup: str) -> Mapping[str, Any]:
+    """The ``setup`` entry of a loaded zerops.yaml (``{}`` when the file or the setup is not there)."""
     entries = document.get("zerops") if isinstance(document, dict) else None
     for entry in entries if isinstance(entries, list) else []:
         if isinstance(entry, dict) and entry.get("setup") == setup:
@@ -235,7 +237,24 @@ async def run_preflight(
     report.checks.append(
         PreflightCheck("zerops_yaml_exists", "pass", f"{source_yaml.name} ({source_yaml.where})")
     )
-    names = setup_names(source_yaml.text)
+    try:
+        report.document = await load_yaml_async(
+            source_yaml.text, what=source_yaml.name, max_chars=MAX_SOURCE_CHARS
+        )
+    except YamlRefused as refused:
+        where_in = f" (line {refused.line})" if refused.line else ""
+        report.checks.append(
+            PreflightCheck(
+                f"{target}_setup",
+                "fail",
+                f"{source_yaml.name} did not load: {refused.reason}{where_in}",
+                suggestion=f"Fix {source_yaml.name} in {{where}}: plain mappings and lists nested a few levels "
+                '(zerops_knowledge query="zerops.yaml" shows the shape), then deploy again.',
+            )
+        )
+        report.raise_for_failures(target, where)
+        return report
+    names = setup_names(report.document)
     if names is None:
         report.checks.append(
             PreflightCheck(
@@ -255,7 +274,9 @@ async def run_preflight(
         schema = await app.schemas().get(SchemaKind.ZEROPS)
     except ZcpError:
         schema = None
-    validation = validate_zerops_yaml(source_yaml.text, schema=schema, required_setup=setup)
+    validation = await anyio.to_thread.run_sync(
+        lambda: validate_zerops_yaml(source_yaml.text, schema=schema, required_setup=setup)
+    )
     if validation.valid:
         report.checks.append(
             PreflightCheck(f"{target}_schema", "pass", f"valid ({validation.schema_origin} schema)")
@@ -264,6 +285,7 @@ async def run_preflight(
         shown = "; ".join(p.render() for p in validation.problems[:3])
         more = f" (+{len(validation.problems) - 3} more)" if len(validation.problems) > 3 else ""
         report.checks.append(PreflightCheck(f"{target}_schema", "fail", shown + more))
-    report.checks.append(await _reference_check(app, target, setup_entry(source_yaml.text, setup), services))
+    entry = setup_entry(report.document, setup)
+    report.checks.append(await _reference_check(app, target, entry, services))
     report.raise_for_failures(target, where)
     return report

@@ -721,7 +721,7 @@ def _dev_server_start(report: DeployReport, preflight: Preflight) -> ToolCall | 
 
     if report.mode != "ssh" or preflight.source is None or report.setup is None:
         return None
-    entry = setup_entry(preflight.source.text, report.setup)
+    entry = setup_entry(preflight.document, report.setup)
     return start_after_deploy(report.target_service, report.target_service_type or "", entry)
 
 

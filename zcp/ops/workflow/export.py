@@ -31,7 +31,8 @@ import yaml
 
 from zcp.axes import ExportStatus, RuntimeClass, runtime_class_for
 from zcp.errors import InvalidParameter, ServiceNotFound, ZcpError
-from zcp.ops.workflow.sources import source_tree
+from zcp.ops.workflow.sources import MAX_SOURCE_BYTES, source_tree
+from zcp.safe_yaml import YamlRefused, load_yaml_async
 
 if TYPE_CHECKING:
     from zcp.app import App
@@ -104,14 +105,13 @@ def _target(
 
 
 def _setup_name(
-    zerops_yaml: str, host: str, variant: str | None, mode: str | None
+    document: Any, host: str, variant: str | None, mode: str | None
 ) -> tuple[str | None, list[str]]:
-    try:
-        data = yaml.safe_load(zerops_yaml) or {}
-    except yaml.YAMLError:
-        return None, []
+    entries = document.get("zerops") if isinstance(document, dict) else None
     setups = [
-        str(e.get("setup")) for e in (data.get("zerops") or []) if isinstance(e, dict) and e.get("setup")
+        str(e.get("setup"))
+        for e in (entries if isinstance(entries, list) else [])
+        if isinstance(e, dict) and e.get("setup")
     ]
     for wanted in (host, "prod" if variant == "stage" or mode == "simple" else "dev", "prod"):
         if wanted in setups:
@@ -178,10 +178,13 @@ async def _validate(app: App, import_yaml: str, zerops_yaml: str, setup: str) ->
         zerops_schema = await app.schemas().get(SchemaKind.ZEROPS)
     except ZcpError:
         pass
-    for report, file in (
-        (validate_import_yaml(import_yaml, schema=import_schema), IMPORT_FILE),
-        (validate_zerops_yaml(zerops_yaml, schema=zerops_schema, required_setup=setup), "zerops.yaml"),
-    ):
+    reports = await anyio.to_thread.run_sync(
+        lambda: (
+            (validate_import_yaml(import_yaml, schema=import_schema), IMPORT_FILE),
+            (validate_zerops_yaml(zerops_yaml, schema=zerops_schema, required_setup=setup), "zerops.yaml"),
+        )
+    )
+    for report, file in reports:
         errors += [{"file": file, "path": p.path, "message": p.message} for p in report.problems]
     return errors
 
@@ -220,7 +223,15 @@ async def run_export(
             variant=chosen,
             data={"reason": f"the source in {tree.root} has no git remote"},
         )
-    setup, setups = _setup_name(zerops_yaml, host, chosen, meta.mode)
+    try:
+        document = await load_yaml_async(zerops_yaml, what=zerops_file, max_chars=MAX_SOURCE_BYTES)
+    except YamlRefused as refused:
+        raise InvalidParameter(
+            f"{refused.message}, so {host} cannot be exported",
+            suggestion=f'Fix {zerops_file} in {tree.root} (zerops_knowledge query="zerops.yaml" shows its '
+            "shape), then export again.",
+        ) from None
+    setup, setups = _setup_name(document, host, chosen, meta.mode)
     if setup is None:
         raise InvalidParameter(
             f"{zerops_file} has no setup for {host} (setups: {', '.join(setups) or 'none'})",

@@ -1,8 +1,9 @@
 """The live state envelope: the project as the API shows it, joined with zcp's state files.
 
-:func:`read_project` does the reads — the services (when a platform is connected), the service
-metas, this process's work session and open bootstrap session — concurrently (the state files in a
-worker thread). :func:`build_envelope` is a pure function of that snapshot, so equal inputs give an
+:func:`read_project` does the reads — the services (when a platform is connected) and the env
+changes their running runtimes have not restarted with (:func:`zcp.ops.env_live.read_pending`), the
+service metas, this process's work session and open bootstrap session — concurrently (the state files
+in a worker thread). :func:`build_envelope` is a pure function of that snapshot, so equal inputs give an
 equal envelope (and byte-identical guidance): services sorted, system services and zcp's own
 service dropped, the same model ``zcp preview`` renders.
 
@@ -13,6 +14,7 @@ or the iteration cap) → ``develop-closed-auto``; an open bootstrap session of 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -27,16 +29,20 @@ from zcp.axes import (
     Mode,
     Phase,
     Route,
+    RuntimeClass,
     ServiceStatus,
     Step,
+    runtime_class_for,
 )
 from zcp.errors import ServiceNotFound
 from zcp.ops.concurrency import gather
+from zcp.ops.env_live import PendingEnv, read_pending
 from zcp.ops.targets import project_services
 from zcp.state.models import BootstrapSession, ServiceMeta, WorkSession
 from zcp.workflow.envelope import (
     AttemptInfo,
     BootstrapSummary,
+    EnvPending,
     ProjectInfo,
     ServiceSnapshot,
     StateEnvelope,
@@ -80,6 +86,8 @@ class LiveProject:
     bootstrap: BootstrapSession | None = None
     iteration_cap: int = 5
     raw_services: tuple[ServiceStack, ...] = field(default=(), repr=False)
+    #: Env changes a running runtime has not booted with yet, by hostname (empty when unknown).
+    env_pending: Mapping[str, PendingEnv] = field(default_factory=dict)
 
     @property
     def live_hostnames(self) -> set[str]:
@@ -127,6 +135,8 @@ async def read_project(app: App) -> LiveProject:
     services: list[ServiceStack] | None = None
     state: tuple[tuple[ServiceMeta, ...], WorkSession | None, BootstrapSession | None] | None = None
 
+    env_pending: dict[str, PendingEnv] = {}
+
     async def read_services() -> None:
         nonlocal services
         if app.platform is not None:
@@ -134,6 +144,8 @@ async def read_project(app: App) -> LiveProject:
             services = [
                 s for s in found if not app.platform.runtime.is_self(service_id=s.id, hostname=s.name)
             ]
+            client, project_id = app.platform.client, app.platform.project.id
+            env_pending.update(await read_pending(client, project_id, services) or {})
 
     def read_files() -> tuple[tuple[ServiceMeta, ...], WorkSession | None, BootstrapSession | None]:
         return tuple(store.list_metas()), store.work_session(), current_session(store)
@@ -156,6 +168,7 @@ async def read_project(app: App) -> LiveProject:
         bootstrap=bootstrap,
         iteration_cap=app.settings.max_iterations,
         raw_services=tuple(services or ()),
+        env_pending=env_pending,
     )
 
 
@@ -231,12 +244,24 @@ def _summary(work: WorkSession, hosts: set[str], cap: int) -> WorkSessionSummary
     )
 
 
+def _env_pending(pending: PendingEnv) -> EnvPending:
+    from zcp.ops.env_live import shown_keys, timestamp
+
+    keys, more = shown_keys(pending)
+    return EnvPending(
+        keys=tuple(keys), more_keys=more, since=timestamp(pending.changed_at), project=pending.project
+    )
+
+
 def _snapshot(live: LiveProject, hostname: str, type_version: str, status: str | None) -> ServiceSnapshot:
     meta = live.meta(hostname)
     data: dict[str, object] = {"hostname": hostname, "typeVersion": type_version}
     parsed = _status(status) if status else None
     if parsed is not None:
         data["status"] = parsed.value
+    pending = live.env_pending.get(hostname)
+    if pending is not None and runtime_class_for(type_version) is not RuntimeClass.MANAGED:
+        data["envPending"] = _env_pending(pending)
     probe = ServiceSnapshot.model_validate(data)
     if probe.is_managed or meta is None:
         return probe

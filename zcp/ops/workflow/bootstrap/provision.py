@@ -101,8 +101,12 @@ def _recipe_yaml(recipe: RecipeMatch, live: set[str], exists: set[str]) -> str |
     header = [
         line for line in text.splitlines() if line.startswith(("#yamlPreprocessor", "#zeropsPreprocessor"))
     ]
-    data = yaml.safe_load(text) or {}
-    services = [s for s in data.get("services") or [] if isinstance(s, dict)]
+    from zcp.safe_yaml import load_yaml
+
+    data = load_yaml(text, what=f"recipe {recipe.slug}'s import YAML") or {}
+    services = [
+        s for s in (data.get("services") if isinstance(data, dict) else None) or [] if isinstance(s, dict)
+    ]
     kept = [s for s in services if s.get("hostname") not in live and s.get("hostname") not in exists]
     if not kept:
         return None
