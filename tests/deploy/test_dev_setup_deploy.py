@@ -126,10 +126,18 @@ async def test_a_setup_whose_start_runs_the_app_is_verified_next(
 ) -> None:
     write_app(containers.tree("appdev"), yaml=NOOP_YAML.replace("zsc noop --silent", "node server.js"))
     async with container_session(containers, tmp_path) as session:
+        write_meta(session, "appdev", stage_hostname="appstage", mode="standard")
+        open_develop(session, ["appdev"])
         data = await session.ok(TOOL, {"targetService": "appdev"})
+        status = await session.ok("zerops_workflow", {"action": "status"})
+        work = session.app.state.work_session()
     assert data["status"] == "DEPLOYED"
     assert commands(data)[0] == 'zerops_verify serviceHostname="appdev"'
     assert "zerops_dev_server" not in " ".join(commands(data))
+    # The workflow status agrees with the deploy: no dev server for a setup that started the app.
+    primary = status["nextActions"][0]
+    assert (primary["tool"], primary["args"]) == ("zerops_verify", {"serviceHostname": "appdev"})
+    assert work is not None and work.deploys and work.deploys["appdev"][-1].starts_app is True
 
 
 @pytest.mark.anyio

@@ -224,6 +224,27 @@ def test_a_dev_service_starts_its_dev_server_before_it_is_verified(make_envelope
     assert plan.secondary is not None and plan.secondary.command == 'zerops_verify serviceHostname="appdev"'
 
 
+def test_a_dev_setup_whose_deploy_started_the_app_is_verified_not_given_a_dev_server(
+    make_envelope: EnvelopeFactory,
+) -> None:
+    def plan_after(starts_app: bool | None) -> Any:
+        deploy: dict[str, Any] = {"result": "ok"}
+        if starts_app is not None:
+            deploy["startsApp"] = starts_app
+        return build_plan(
+            make_envelope(
+                phase="develop-active",
+                services=[svc("appdev", mode="dev")],
+                workSession={"services": ["appdev"], "deploys": {"appdev": [deploy]}},
+            )
+        )
+
+    started = plan_after(True)
+    assert started.branch == "develop.verify"
+    assert started.primary.command == 'zerops_verify serviceHostname="appdev"'
+    assert plan_after(False).branch == plan_after(None).branch == "develop.start-dev-server"
+
+
 def test_a_dev_service_redeployed_after_a_failed_verify_starts_its_dev_server_again(
     make_envelope: EnvelopeFactory,
 ) -> None:

@@ -223,6 +223,9 @@ class DeployAttempt(StateModel):
     strategy: str | None = None
     error: str | None = None
     failure_class: FailureClassValue | None = None
+    #: Whether the deployed setup starts the app itself (``False``: its ``run.start`` is ``zsc noop``
+    #: or absent, so a dev server has to be started); ``None`` when the deploy could not tell.
+    starts_app: bool | None = None
 
 
 class VerifyAttempt(StateModel):

@@ -95,6 +95,9 @@ class AttemptInfo(_Model):
     reason: str | None = None
     strategy: Literal["zcli", "git-push", "record-deploy"] | None = None
     setup: str | None = None
+    #: A successful deploy whose setup starts the app itself (``False``: it starts nothing, a dev
+    #: server does; ``None``: not known, e.g. a local push or a git push).
+    starts_app: bool | None = None
 
     @model_validator(mode="after")
     def _class_only_on_failure(self) -> AttemptInfo:

@@ -24,7 +24,7 @@ from zcp.workflow.actions import (
     start_develop,
     verify_call,
 )
-from zcp.workflow.envelope import ServiceSnapshot, StateEnvelope, WorkSessionSummary
+from zcp.workflow.envelope import AttemptInfo, ServiceSnapshot, StateEnvelope, WorkSessionSummary
 
 
 def ordered_scope(env: StateEnvelope) -> list[str]:
@@ -84,8 +84,16 @@ def _deploy_the_fix(sentence: str) -> str:
     return sentence + " The fix reaches the service with a deploy: deploy it, then verify again."
 
 
-def _runs_a_dev_server(env: StateEnvelope, svc: ServiceSnapshot | None) -> bool:
-    """A dynamic dev service in the container environment: its dev setup starts no app (see the atoms)."""
+def _runs_a_dev_server(
+    env: StateEnvelope, svc: ServiceSnapshot | None, last_deploy: AttemptInfo | None
+) -> bool:
+    """A dynamic dev service in the container environment: its dev setup starts no app (see the atoms).
+
+    Unless its last deploy says otherwise: a dev setup whose ``run.start`` is a real command started
+    the app itself, and a dev server on the same port would only collide with it.
+    """
+    if last_deploy is not None and last_deploy.result == "ok" and last_deploy.starts_app is True:
+        return False
     return (
         svc is not None
         and svc.runtime is RuntimeClass.DYNAMIC
@@ -188,7 +196,9 @@ class _Develop:
         env, session = self.env, self.session
         last = session.last_verify(host)
         svc = env.service(host)
-        if _runs_a_dev_server(env, svc) and (last is None or session.fix_deployed(host)):
+        if _runs_a_dev_server(env, svc, session.last_deploy(host)) and (
+            last is None or session.fix_deployed(host)
+        ):
             return (
                 "develop.start-dev-server",
                 _dev_server_start(

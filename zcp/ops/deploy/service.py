@@ -191,6 +191,7 @@ async def record(
     strategy: str = "zcli",
     error: str | None = None,
     failure_class: str | None = None,
+    starts_app: bool | None = None,
 ) -> WorkSessionState:
     """Record one deploy attempt (the one seam: :func:`zcp.ops.workflow.develop.record_deploy_attempt`)."""
     from zcp.ops.workflow.develop import record_deploy_attempt
@@ -203,6 +204,7 @@ async def record(
         setup=setup,
         error=error,
         failure_class=failure_class,
+        starts_app=starts_app,
     )
 
 
@@ -676,7 +678,9 @@ async def _outcome(
             ToolCall.of("zerops_verify", serviceHostname=target.name),
             ToolCall.of("zerops_logs", serviceHostname=target.name, severity="error", since="5m"),
         ]
-        state = await record(app, target.name, succeeded=True, setup=report.setup)
+        # The plan reads this to decide whether a dev server is the next step (it never sees zerops.yaml).
+        starts_app = (dev_server is None) if _knows_its_start(report, preflight) else None
+        state = await record(app, target.name, succeeded=True, setup=report.setup, starts_app=starts_app)
         report.work_session_state = state.wire()
         return
     phase = build.failure_phase or "other"
@@ -714,12 +718,17 @@ async def _outcome(
     report.work_session_state = state.wire()
 
 
+def _knows_its_start(report: DeployReport, preflight: Preflight) -> bool:
+    """Whether zcp read the deployed setup (a container deploy whose zerops.yaml it parsed)."""
+    return report.mode == "ssh" and preflight.source is not None and report.setup is not None
+
+
 def _dev_server_start(report: DeployReport, preflight: Preflight) -> ToolCall | None:
     """The dev-server start a container deploy of a setup that starts no app leaves to the agent."""
     from zcp.ops.deploy.devserver import start_after_deploy
     from zcp.ops.deploy.preflight import setup_entry
 
-    if report.mode != "ssh" or preflight.source is None or report.setup is None:
+    if not _knows_its_start(report, preflight) or report.setup is None:
         return None
     entry = setup_entry(preflight.document, report.setup)
     return start_after_deploy(report.target_service, report.target_service_type or "", entry)

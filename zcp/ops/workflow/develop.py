@@ -289,6 +289,7 @@ async def record_deploy_attempt(
     setup: str | None = None,
     error: str | None = None,
     failure_class: str | None = None,
+    starts_app: bool | None = None,
 ) -> WorkSessionState:
     """Record one deploy of ``host`` in this process's work session (the deploy tools call this).
 
@@ -307,6 +308,7 @@ async def record_deploy_attempt(
             strategy=strategy,
             error=None if succeeded else error,
             failure_class=None if succeeded else (failure_class or ("other" if error else None)),
+            starts_app=starts_app if succeeded else None,
         )
 
         def add(session: WorkSession) -> None:

@@ -196,7 +196,9 @@ def _deploy_attempt(raw: object) -> AttemptInfo:
 
     assert isinstance(raw, DeployAttempt)
     if raw.succeeded_at:
-        return AttemptInfo(result="ok", strategy=_strategy(raw.strategy), setup=raw.setup)
+        return AttemptInfo(
+            result="ok", strategy=_strategy(raw.strategy), setup=raw.setup, starts_app=raw.starts_app
+        )
     if raw.strategy == "git-push" and not raw.error:
         return AttemptInfo(result="pending", strategy="git-push", setup=raw.setup)
     return AttemptInfo(
