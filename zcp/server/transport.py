@@ -267,11 +267,9 @@ def _write(stream: BinaryIO, data: bytes) -> None:
 
 async def serve_lines(server: MCPServer[Any], stdin: BinaryIO, stdout: BinaryIO) -> None:
     """Serve ``server`` over two binary streams until ``stdin`` ends."""
-    lowlevel = getattr(server, "_lowlevel_server", None)
-    if lowlevel is None:  # the one private attribute used; run_stdio_async of the SDK uses it the same way
-        import mcp
+    from zcp.server.sdk import lowlevel as lowlevel_of
 
-        raise RuntimeError(f"MCPServer has no _lowlevel_server in mcp {getattr(mcp, '__version__', '?')}")
+    lowlevel = lowlevel_of(server)  # the SDK's private attribute is read in zcp.server.sdk only
     to_server, server_reads = anyio.create_memory_object_stream[SessionMessage | Exception](0)
     server_writes, to_client = anyio.create_memory_object_stream[SessionMessage](0)
     async with anyio.create_task_group() as group:
