@@ -59,6 +59,9 @@ class App:
     _remote: RemoteRunner | None = field(default=None, repr=False)
     _mounter: Mounter | None = field(default=None, repr=False)
     _prober: HttpProber | None = field(default=None, repr=False)
+    #: Ids of the running runtimes the last workflow status saw: the next one reads their variables
+    #: beside the services search, not after it (``zcp.ops.workflow.live.read_project``).
+    recent_runtime_ids: tuple[str, ...] = field(default=(), repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def __post_init__(self) -> None:

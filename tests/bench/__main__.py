@@ -12,6 +12,11 @@ from tests.bench import Report
 
 
 def main(argv: list[str]) -> int:
+    from zcp.logs import configure_logging
+
+    # As `zcp serve` does: warnings and worse to stderr (a server built in-process would otherwise
+    # let the SDK install its INFO-level handler, and every HTTP request of a benchmark is printed).
+    configure_logging("warning")
     wanted = set(argv)
     report = Report()
     names = sorted(m.name for m in pkgutil.iter_modules(bench_pkg.__path__) if m.name.startswith("bench_"))

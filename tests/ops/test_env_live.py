@@ -5,8 +5,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+import pytest
+
 from zcp.ops.env_live import last_boot, pending_env_change
 from zcp.platform.models import Process, ProjectEnv, ServiceEnv, ServiceStack
+
+pytestmark = pytest.mark.anyio
 
 SERVICE = ServiceStack(id="s1", name="app")
 
@@ -104,3 +108,63 @@ def test_the_last_boot_is_the_newest_start_of_a_finished_boot_process_on_the_ser
     ]
     assert last_boot(SERVICE, processes) == datetime(2025, 6, 2, 8, 0, 30, tzinfo=UTC)
     assert last_boot(SERVICE, []) is None
+
+
+# --- prefetching the history beside the services search -------------------------------------------
+
+
+class _Platform:
+    """Counts the reads; ``gone`` ids answer SERVICE_NOT_FOUND as a deleted service does."""
+
+    def __init__(self, variables: dict[str, list[ServiceEnv]], gone: frozenset[str] = frozenset()) -> None:
+        self.variables = variables
+        self.gone = gone
+        self.env_reads: list[str] = []
+
+    async def search_processes(self, project_id: str, limit: int) -> list[Process]:
+        return [process("stack.restart", 10, 14, service="r1")]
+
+    async def get_project_env(self, project_id: str) -> list[ProjectEnv]:
+        return []
+
+    async def get_service_env(self, service_id: str) -> list[ServiceEnv]:
+        from zcp.errors import ServiceNotFound
+
+        self.env_reads.append(service_id)
+        if service_id in self.gone:
+            raise ServiceNotFound(f"no service {service_id}")
+        return self.variables.get(service_id, [])
+
+
+def _runtime(service_id: str, name: str) -> ServiceStack:
+    from zcp.platform.models import ServiceStackTypeInfo
+
+    info = ServiceStackTypeInfo(
+        service_stack_type_version_name="nodejs@22", service_stack_type_category="USER"
+    )
+    return ServiceStack(id=service_id, name=name, status="ACTIVE", service_stack_type_info=info)
+
+
+async def test_a_prefetch_reads_only_the_runtimes_it_did_not_guess_and_tolerates_a_gone_one() -> None:
+    from zcp.ops.env_live import env_applies, prefetch_env
+
+    services = [_runtime("r1", "app"), _runtime("r2", "api")]
+    assert all(env_applies(s) for s in services), "the fixture must be running runtimes"
+    platform = _Platform({"r1": [var("A", 30)]}, gone=frozenset({"old"}))
+    prefetch = await prefetch_env(platform, "p1", ["r1", "old"])  # type: ignore[arg-type]
+    assert not prefetch.failed and set(prefetch.service_vars) == {"r1"}
+    pending = await prefetch.pending(platform, services)  # type: ignore[arg-type]
+    assert platform.env_reads == ["r1", "old", "r2"]  # r2 was not guessed: read after the search
+    assert pending is not None and set(pending) == {"app"} and pending["app"].keys == ("A",)
+
+
+async def test_a_history_that_cannot_be_read_shows_nothing_instead_of_failing() -> None:
+    from zcp.errors import ApiError
+    from zcp.ops.env_live import prefetch_env
+
+    class Broken(_Platform):
+        async def search_processes(self, project_id: str, limit: int) -> list[Process]:
+            raise ApiError("the process search failed")
+
+    prefetch = await prefetch_env(Broken({}), "p1", [])  # type: ignore[arg-type]
+    assert prefetch.failed and await prefetch.pending(Broken({}), [_runtime("r1", "app")]) is None  # type: ignore[arg-type]

@@ -32,6 +32,7 @@ cannot be read.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -149,6 +150,25 @@ class EnvHistory:
     booted: dict[str, datetime]  # when a service's containers last began to boot (when known)
 
 
+def env_history_of(
+    services: Sequence[ServiceStack],
+    processes: Sequence[Process],
+    project_vars: Sequence[ProjectEnv],
+    service_vars: dict[str, list[ServiceEnv]],
+) -> EnvHistory:
+    """Pending changes and last boots of ``services`` from what was read (by service id). Pure."""
+    found: dict[str, PendingEnv] = {}
+    booted: dict[str, datetime] = {}
+    for service in services:
+        pending = pending_env_change(service, service_vars.get(service.id, []), project_vars, processes)
+        if pending is not None:
+            found[service.name] = pending
+        boot = last_boot(service, processes)
+        if boot is not None:
+            booted[service.name] = boot
+    return EnvHistory(pending=found, booted=booted)
+
+
 async def read_env_history(
     client: ZeropsClient, project_id: str, services: Sequence[ServiceStack]
 ) -> EnvHistory:
@@ -167,16 +187,65 @@ async def read_env_history(
         service_vars[service.id] = await client.get_service_env(service.id)
 
     await gather(read_processes, read_project, *(partial(read_service, s) for s in services), limit=8)
-    found: dict[str, PendingEnv] = {}
-    booted: dict[str, datetime] = {}
-    for service in services:
-        pending = pending_env_change(service, service_vars.get(service.id, []), project_vars, processes)
-        if pending is not None:
-            found[service.name] = pending
-        boot = last_boot(service, processes)
-        if boot is not None:
-            booted[service.name] = boot
-    return EnvHistory(pending=found, booted=booted)
+    return env_history_of(services, processes, project_vars, service_vars)
+
+
+@dataclass
+class EnvPrefetch:
+    """The env-history reads that need no service list, started beside the services search.
+
+    ``service_vars`` holds the variables of the runtimes a previous read saw (by id), read
+    speculatively; :meth:`pending` reads only the ones still missing. ``failed`` means the history
+    could not be read: the caller shows nothing rather than failing.
+    """
+
+    processes: list[Process]
+    project_vars: list[ProjectEnv]
+    service_vars: dict[str, list[ServiceEnv]]
+    failed: bool = False
+
+    async def pending(
+        self, client: ZeropsClient, services: Sequence[ServiceStack]
+    ) -> dict[str, PendingEnv] | None:
+        """Pending changes of the running runtimes among ``services`` (``None`` when unreadable)."""
+        if self.failed:
+            return None
+        targets = [s for s in services if env_applies(s)]
+        missing = [s for s in targets if s.id not in self.service_vars]
+
+        async def read_service(service: ServiceStack) -> None:
+            self.service_vars[service.id] = await client.get_service_env(service.id)
+
+        try:
+            await gather(*(partial(read_service, s) for s in missing), limit=8)
+        except ZcpError as error:
+            log.info("reading the env history failed: %s", error.code)
+            return None
+        return env_history_of(targets, self.processes, self.project_vars, self.service_vars).pending
+
+
+async def prefetch_env(client: ZeropsClient, project_id: str, service_ids: Sequence[str]) -> EnvPrefetch:
+    """Read the process history, the project's variables and (speculatively) ``service_ids``' variables
+    concurrently; never raises for the platform's errors (see :class:`EnvPrefetch`)."""
+    found = EnvPrefetch(processes=[], project_vars=[], service_vars={})
+
+    async def read_processes() -> None:
+        found.processes.extend(await client.search_processes(project_id, PROCESS_WINDOW))
+
+    async def read_project() -> None:
+        found.project_vars.extend(await client.get_project_env(project_id))
+
+    async def read_service(service_id: str) -> None:
+        # A guess from an earlier read: the service may be gone (then it is simply not used).
+        with contextlib.suppress(ZcpError):
+            found.service_vars[service_id] = await client.get_service_env(service_id)
+
+    try:
+        await gather(read_processes, read_project, *(partial(read_service, i) for i in service_ids), limit=8)
+    except ZcpError as error:
+        log.info("reading the env history failed: %s", error.code)
+        found.failed = True
+    return found
 
 
 def env_applies(service: ServiceStack) -> bool:

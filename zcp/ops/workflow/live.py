@@ -1,7 +1,7 @@
 """The live state envelope: the project as the API shows it, joined with zcp's state files.
 
 :func:`read_project` does the reads — the services (when a platform is connected) and the env
-changes their running runtimes have not restarted with (:func:`zcp.ops.env_live.read_pending`), the
+changes their running runtimes have not restarted with (:func:`zcp.ops.env_live.prefetch_env`), the
 service metas, this process's work session and open bootstrap session — concurrently (the state files
 in a worker thread). :func:`build_envelope` is a pure function of that snapshot, so equal inputs give an
 equal envelope (and byte-identical guidance): services sorted, system services and zcp's own
@@ -36,7 +36,7 @@ from zcp.axes import (
 )
 from zcp.errors import ServiceNotFound
 from zcp.ops.concurrency import gather
-from zcp.ops.env_live import PendingEnv, read_pending
+from zcp.ops.env_live import EnvPrefetch, PendingEnv, env_applies, prefetch_env
 from zcp.ops.targets import project_services
 from zcp.state.models import BootstrapSession, ServiceMeta, WorkSession
 from zcp.workflow.envelope import (
@@ -136,6 +136,7 @@ async def read_project(app: App) -> LiveProject:
     state: tuple[tuple[ServiceMeta, ...], WorkSession | None, BootstrapSession | None] | None = None
 
     env_pending: dict[str, PendingEnv] = {}
+    prefetch: EnvPrefetch | None = None
 
     async def read_services() -> None:
         nonlocal services
@@ -144,8 +145,15 @@ async def read_project(app: App) -> LiveProject:
             services = [
                 s for s in found if not app.platform.runtime.is_self(service_id=s.id, hostname=s.name)
             ]
-            client, project_id = app.platform.client, app.platform.project.id
-            env_pending.update(await read_pending(client, project_id, services) or {})
+
+    async def read_env() -> None:
+        # Beside the services search: the process history, the project's variables and the variables
+        # of the runtimes the last status saw (usually all of them), so a status stays one round trip.
+        nonlocal prefetch
+        if app.platform is not None:
+            prefetch = await prefetch_env(
+                app.platform.client, app.platform.project.id, app.recent_runtime_ids
+            )
 
     def read_files() -> tuple[tuple[ServiceMeta, ...], WorkSession | None, BootstrapSession | None]:
         return tuple(store.list_metas()), store.work_session(), current_session(store)
@@ -154,8 +162,11 @@ async def read_project(app: App) -> LiveProject:
         nonlocal state
         state = await anyio.to_thread.run_sync(read_files)
 
-    await gather(read_services, read_state)
+    await gather(read_services, read_state, read_env)
     assert state is not None
+    if app.platform is not None and services is not None and prefetch is not None:
+        env_pending.update(await prefetch.pending(app.platform.client, services) or {})
+        app.recent_runtime_ids = tuple(s.id for s in services if env_applies(s))
     metas, work, bootstrap = state
     platform = app.platform
     project = ProjectInfo(id=platform.project.id, name=platform.project.name) if platform else ProjectInfo()
