@@ -74,15 +74,9 @@ def compose_yaml(
     try:
         node: yaml.Node | None = loader.get_single_node()
     except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
         nested = "nesting depth" in str(error.problem or "")
-        raise YamlRefused(
-            f"it is nested deeper than {max_depth} levels" if nested else "it is not valid YAML",
-            what=what,
-            line=mark.line + 1 if mark is not None else None,
-            column=mark.column + 1 if mark is not None else None,
-            problem=" ".join(part for part in (error.context, error.problem) if part) or None,
-        ) from None
+        reason = f"it is nested deeper than {max_depth} levels" if nested else "it is not valid YAML"
+        raise _refused_at(reason, error, what) from None
     except yaml.YAMLError:
         raise YamlRefused("it is not valid YAML", what=what) from None
     except RecursionError:
@@ -98,6 +92,18 @@ def compose_yaml(
     return node
 
 
+def _refused_at(reason: str, error: yaml.MarkedYAMLError, what: str) -> YamlRefused:
+    """``reason`` with the line, column and problem the parser reported (never the text itself)."""
+    mark = error.problem_mark or error.context_mark
+    return YamlRefused(
+        reason,
+        what=what,
+        line=mark.line + 1 if mark is not None else None,
+        column=mark.column + 1 if mark is not None else None,
+        problem=" ".join(part for part in (error.context, error.problem) if part) or None,
+    )
+
+
 def construct_yaml(node: yaml.Node | None, *, what: str = "the YAML") -> Any:
     """Plain data (dicts, lists, scalars) from a node graph :func:`compose_yaml` returned."""
     if node is None:
@@ -105,14 +111,7 @@ def construct_yaml(node: yaml.Node | None, *, what: str = "the YAML") -> Any:
     try:
         return yaml.constructor.SafeConstructor().construct_document(node)
     except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        raise YamlRefused(
-            "it holds a value or tag YAML's safe loader does not accept",
-            what=what,
-            line=mark.line + 1 if mark is not None else None,
-            column=mark.column + 1 if mark is not None else None,
-            problem=" ".join(part for part in (error.context, error.problem) if part) or None,
-        ) from None
+        raise _refused_at("it holds a value or tag YAML's safe loader does not accept", error, what) from None
     except yaml.YAMLError:
         raise YamlRefused("it holds a value or tag YAML's safe loader does not accept", what=what) from None
     except RecursionError:

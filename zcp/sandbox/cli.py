@@ -137,17 +137,6 @@ def _container_host(args: argparse.Namespace, sandbox: Any) -> Any:
     )
 
 
-def _is_loopback(host: str) -> bool:
-    import ipaddress
-
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 def run_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -173,7 +162,9 @@ def run_serve(args: argparse.Namespace) -> int:
             f"Bad --fault: {error}.", suggestion="Write it as endpoint:key=value,key=value."
         ) from None
     containers = args.ssh or args.run_code or args.container
-    if containers and not _is_loopback(args.host):
+    from zcp.server.http import is_loopback
+
+    if containers and not is_loopback(args.host):
         # The SSH endpoint runs commands on this machine (and --run-code runs deployed code): never
         # offer that beyond loopback.
         raise InvalidParameter(
