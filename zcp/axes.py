@@ -11,6 +11,7 @@ envelope models all read the value sets from here, so a new value is added in ex
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -237,3 +238,17 @@ def runtime_class_for(type_version: str) -> RuntimeClass:
     if name.startswith(("static", "nginx")):
         return RuntimeClass.STATIC
     return RuntimeClass.DYNAMIC
+
+
+_NOOP_START = re.compile(r"^\s*zsc\s+noop(\s|$)")
+
+
+def is_noop_start(start: object) -> bool:
+    """Whether a ``run.start`` is ``zsc noop …``: it keeps the container alive and listens nowhere (the
+    dev setups' start, where a dev server the agent runs is the app)."""
+    return isinstance(start, str) and _NOOP_START.match(start) is not None
+
+
+def starts_no_app(start: object) -> bool:
+    """Whether a ``run.start`` value starts nothing: absent, empty, or ``zsc noop``."""
+    return start is None or (isinstance(start, str) and not start.strip()) or is_noop_start(start)

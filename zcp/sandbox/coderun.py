@@ -45,6 +45,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
+from zcp.axes import is_noop_start
 from zcp.sandbox.deploy_files import DeployFilesError, collect
 from zcp.sandbox.failures import ApiFailure
 from zcp.sandbox.model import AppVersion, Process, Service
@@ -62,8 +63,6 @@ IMPLICIT_WEBSERVERS: Final = ("php-apache", "php-nginx", "static", "nginx")
 MAX_LINE: Final = 8192
 KEPT_ARTIFACTS: Final = 10
 _SYSLOG_PREFIX: Final = re.compile(r"^<([0-7])>")
-#: A start command that keeps the container alive and listens nowhere (the dev setups' ``run.start``).
-_NOOP_START: Final = re.compile(r"^\s*zsc\s+noop(\s|$)")
 
 
 @dataclass
@@ -402,7 +401,7 @@ class Pipeline:
                     emit=lambda _: None,
                 )
                 return code == 0
-            if app.port is not None and not _NOOP_START.match(self.spec.start or ""):
+            if app.port is not None and not is_noop_start(self.spec.start):
                 return await _accepts(app.port) or (
                     app.declared_port is not None and await _accepts(app.declared_port, adopt=app)
                 )

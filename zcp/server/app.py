@@ -89,6 +89,9 @@ class ZcpServer(MCPServer[Any]):
         """
         if self._tools is not None:
             return self._tools.get(name)
+        built = self._built.get(name)
+        if built is not None:
+            return built  # no lock once a tool exists: every later call of it
         with self._tools_lock:
             return self._build(name)
 

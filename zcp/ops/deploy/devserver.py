@@ -29,12 +29,11 @@ field for it, and a dev setup's ``run.start`` is exactly what does not start it.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Final, Literal
 
-from zcp.axes import RuntimeClass, runtime_class_for
+from zcp.axes import RuntimeClass, runtime_class_for, starts_no_app
 from zcp.calls import ToolCall
 from zcp.errors import SshError
 from zcp.remote import commands
@@ -63,8 +62,6 @@ NO_PROBE_GRACE: Final = 1.5
 FAILURE_TAIL: Final = 40
 #: The argument an agent fills when zcp cannot know the dev command.
 COMMAND_PLACEHOLDER: Final = "<start command>"
-#: A ``run.start`` that keeps the container alive without starting anything.
-_NOOP_START: Final = re.compile(r"^\s*zsc\s+noop(\s|$)")
 
 Reason = Literal[
     "spawn_timeout",
@@ -176,8 +173,7 @@ def start_after_deploy(hostname: str, type_version: str, entry: Mapping[str, Any
     kind = runtime_class_for(type_version or str(run.get("base") or ""))
     if kind is not RuntimeClass.DYNAMIC:
         return None
-    start = run.get("start")
-    if start is not None and not (isinstance(start, str) and (not start.strip() or _NOOP_START.match(start))):
+    if not starts_no_app(run.get("start")):
         return None
     port = _first_port(run)
     probe: dict[str, Any] = {"port": port} if port is not None else {"noHttpProbe": True}

@@ -23,6 +23,7 @@ import anyio.to_thread
 from zcp.errors import PreflightFailed, ZcpError
 from zcp.hostnames import is_valid_hostname
 from zcp.ops.env import REFERENCE
+from zcp.ops.workflow.sources import MAX_SOURCE_BYTES
 from zcp.platform import status as st
 from zcp.safe_yaml import YamlRefused, load_yaml_async
 
@@ -43,8 +44,6 @@ __all__ = [
 CheckStatus = Literal["pass", "fail", "skip"]
 Role = Literal["dev", "stage", "simple"]
 #: Setup names tried by role when no setup is named like the target.
-#: The longest zerops.yaml preflight reads (the source is read with the same cap).
-MAX_SOURCE_CHARS: Final = 1_000_000
 ROLE_SETUPS: Final[dict[str, tuple[str, ...]]] = {
     "dev": ("dev",),
     "stage": ("stage", "prod"),
@@ -239,7 +238,7 @@ async def run_preflight(
     )
     try:
         report.document = await load_yaml_async(
-            source_yaml.text, what=source_yaml.name, max_chars=MAX_SOURCE_CHARS
+            source_yaml.text, what=source_yaml.name, max_chars=MAX_SOURCE_BYTES
         )
     except YamlRefused as refused:
         where_in = f" (line {refused.line})" if refused.line else ""

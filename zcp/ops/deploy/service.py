@@ -26,7 +26,7 @@
 from __future__ import annotations
 
 import shutil
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC
 from pathlib import Path, PurePosixPath
@@ -239,7 +239,7 @@ def container_work_dir(value: str | None, services: Sequence[ServiceStack]) -> s
 
 async def read_container_yaml(app: App, source: str, work_dir: str) -> SourceYaml | None:
     """The source's zerops.yaml: through its mount when it is mounted, else over SSH."""
-    from zcp.ops.workflow.sources import SourceTree
+    from zcp.ops.workflow.sources import MAX_SOURCE_BYTES, SourceTree
     from zcp.remote import commands
 
     if work_dir == DEFAULT_WORK_DIR:
@@ -257,7 +257,7 @@ async def read_container_yaml(app: App, source: str, work_dir: str) -> SourceYam
     runner = app.remote()
     for name in ("zerops.yaml", "zerops.yml"):
         result = await runner.run(
-            source, commands.read_file(f"{work_dir}/{name}", max_bytes=1_000_000), timeout=30
+            source, commands.read_file(f"{work_dir}/{name}", max_bytes=MAX_SOURCE_BYTES), timeout=30
         )
         if result.ok and result.stdout.strip():
             return SourceYaml(name, result.stdout, "ssh")
@@ -664,7 +664,11 @@ async def _outcome(
             if not report.ssh_ready:
                 report.warnings.append(f"{target.name} does not accept SSH commands yet")
         active = f"{target.name}: the new version is ACTIVE (setup {report.setup}, build {_seconds(build.duration)})."
-        dev_server = _dev_server_start(report, preflight)
+        from zcp.ops.deploy.devserver import start_after_deploy
+
+        entry = _deployed_setup(report, preflight)
+        target_type = report.target_service_type or ""
+        dev_server = None if entry is None else start_after_deploy(target.name, target_type, entry)
         if dev_server is None:
             report.message = f"{active} That the app answers is for zerops_verify to say."
             report.next_actions = []
@@ -679,7 +683,7 @@ async def _outcome(
             ToolCall.of("zerops_logs", serviceHostname=target.name, severity="error", since="5m"),
         ]
         # The plan reads this to decide whether a dev server is the next step (it never sees zerops.yaml).
-        starts_app = (dev_server is None) if _knows_its_start(report, preflight) else None
+        starts_app = None if entry is None else dev_server is None
         state = await record(app, target.name, succeeded=True, setup=report.setup, starts_app=starts_app)
         report.work_session_state = state.wire()
         return
@@ -718,20 +722,14 @@ async def _outcome(
     report.work_session_state = state.wire()
 
 
-def _knows_its_start(report: DeployReport, preflight: Preflight) -> bool:
-    """Whether zcp read the deployed setup (a container deploy whose zerops.yaml it parsed)."""
-    return report.mode == "ssh" and preflight.source is not None and report.setup is not None
-
-
-def _dev_server_start(report: DeployReport, preflight: Preflight) -> ToolCall | None:
-    """The dev-server start a container deploy of a setup that starts no app leaves to the agent."""
-    from zcp.ops.deploy.devserver import start_after_deploy
+def _deployed_setup(report: DeployReport, preflight: Preflight) -> Mapping[str, Any] | None:
+    """The zerops.yaml entry a container deploy built, or ``None`` when zcp did not read it (a local
+    push: the dev server is not zcp's to start there)."""
     from zcp.ops.deploy.preflight import setup_entry
 
-    if not _knows_its_start(report, preflight) or report.setup is None:
+    if report.mode != "ssh" or preflight.source is None or report.setup is None:
         return None
-    entry = setup_entry(preflight.document, report.setup)
-    return start_after_deploy(report.target_service, report.target_service_type or "", entry)
+    return setup_entry(preflight.document, report.setup)
 
 
 async def _record_transport(app: App, host: str, setup: str | None, error: ZcpError) -> Classification:
