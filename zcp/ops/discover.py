@@ -3,7 +3,8 @@
 :func:`read_discovery` takes the services a user manages (:func:`zcp.ops.targets.user_services`) and adds, concurrently,
 each service's environment (only when asked, or to learn a published subdomain URL), the project's
 variables, for a single service the authoritative detail read with scaling limits, and the env changes
-running runtimes have not restarted with yet (:func:`zcp.ops.env_live.read_pending`).
+running runtimes have not restarted with yet (:class:`zcp.ops.env_live.EnvPrefetch`, reusing the
+variables read for the views).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typing import TYPE_CHECKING, Final
 from zcp.ops.concurrency import Job, gather
 from zcp.ops.env import GENERATED_TYPES
 from zcp.ops.subdomain import SUBDOMAIN_ENV, find_published_url
-from zcp.platform.models import ProjectEnv, ServiceEnv, ServiceStack
+from zcp.platform.models import Process, ProjectEnv, ServiceEnv, ServiceStack
 
 if TYPE_CHECKING:
     from zcp.ops.env_live import PendingEnv
@@ -86,18 +87,26 @@ async def read_discovery(
     The project is re-read (its status may have changed since start-up); ``detail`` re-reads each
     service from the authoritative endpoint (scaling limits included).
     """
-    from zcp.ops.env_live import read_pending
+    from zcp.errors import ZcpError
+    from zcp.ops.env_live import PROCESS_WINDOW, EnvPrefetch
 
     views = [ServiceView(service) for service in services]
     project_envs: list[EnvView] | None = None
     env_pending: dict[str, PendingEnv] = {}
+    # What the env-change check needs is read once, with the rest: the variables read for the views
+    # are reused, and only the runtimes not read here are read after (EnvPrefetch.pending).
+    raw_service_envs: dict[str, list[ServiceEnv]] = {}
+    raw_project_env: list[ProjectEnv] | None = None
+    processes: list[Process] | None = None
 
     async def read_service(view: ServiceView) -> None:
         if detail:
             view.service = await client.get_service(view.service.id)
         if not include_envs and not view.service.subdomain_access:
             return
-        envs = _service_envs(await client.get_service_env(view.service.id))
+        raw = await client.get_service_env(view.service.id)
+        raw_service_envs[view.service.id] = raw
+        envs = _service_envs(raw)
         url = find_published_url({e.key: e.value for e in envs})
         view.subdomain_url = url if view.service.subdomain_access else None
         if include_envs:
@@ -107,15 +116,34 @@ async def read_discovery(
         nonlocal project
         project = await client.get_project(project.id)
 
-    async def read_project_envs() -> None:
-        nonlocal project_envs
-        project_envs = _project_envs(await client.get_project_env(project.id))
+    async def read_project_env() -> None:
+        nonlocal project_envs, raw_project_env
+        try:
+            raw_project_env = await client.get_project_env(project.id)
+        except ZcpError:
+            if include_envs:
+                raise  # asked for: a failure is the answer
+            return  # only the env-change check needed it: that check shows nothing
+        if include_envs:
+            project_envs = _project_envs(raw_project_env)
 
-    async def read_env_pending() -> None:
-        env_pending.update(await read_pending(client, project.id, services) or {})
+    async def read_processes() -> None:
+        nonlocal processes
+        try:
+            processes = await client.search_processes(project.id, PROCESS_WINDOW)
+        except ZcpError:
+            processes = None
 
-    jobs: list[Job] = [read_project, read_env_pending, *(partial(read_service, view) for view in views)]
-    if include_envs:
-        jobs.append(read_project_envs)
+    jobs: list[Job] = [
+        read_project,
+        read_project_env,
+        read_processes,
+        *(partial(read_service, view) for view in views),
+    ]
     await gather(*jobs, limit=READ_CONCURRENCY)
+    if processes is not None and raw_project_env is not None:
+        prefetch = EnvPrefetch(
+            processes=processes, project_vars=raw_project_env, service_vars=raw_service_envs
+        )
+        env_pending.update(await prefetch.pending(client, services) or {})
     return Discovery(project=project, services=views, project_envs=project_envs, env_pending=env_pending)

@@ -24,10 +24,11 @@ for several services (one process search, the project's variables, each service'
 places show a pending change, all from here: ``zerops_verify`` as a failed ``env_applied`` check with
 the restart as its recovery; ``zerops_discover`` as ``envPendingRestart`` on the service, a note and a
 restart next action; ``zerops_workflow action="status"`` as ``envPending`` on the service in the
-envelope (a line in the status, a restart in the plan where one fits). The last two read it with
-:func:`read_pending`, which looks only at running runtimes (a managed service or a stopped one has no
-containers that run with old values) and answers ``None`` instead of failing the call when the history
-cannot be read.
+envelope (a line in the status, a restart in the plan where one fits). The last two read it through
+:class:`EnvPrefetch` (the workflow status starts it with :func:`prefetch_env` beside its services
+search; discover fills it with the variables it read anyway), which looks only at running runtimes
+(a managed service or a stopped one has no containers that run with old values) and answers ``None``
+instead of failing the call when the history cannot be read.
 """
 
 from __future__ import annotations
@@ -36,15 +37,16 @@ import contextlib
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import partial
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from zcp.axes import RuntimeClass, runtime_class_for
 from zcp.errors import ZcpError
 from zcp.ops.concurrency import gather
 from zcp.ops.env import GENERATED_TYPES, KEY_PATTERN
 from zcp.platform import status as st
+from zcp.state.models import format_time
 
 if TYPE_CHECKING:
     from zcp.platform.client import ZeropsClient
@@ -257,34 +259,23 @@ def env_applies(service: ServiceStack) -> bool:
     )
 
 
-async def read_pending(
-    client: ZeropsClient, project_id: str, services: Sequence[ServiceStack]
-) -> dict[str, PendingEnv] | None:
-    """Pending env changes of the running runtimes among ``services``, by hostname.
-
-    ``None`` when the history could not be read: the caller shows nothing rather than failing.
-    """
-    targets = [s for s in services if env_applies(s)]
-    if not targets:
-        return {}
-    try:
-        history = await read_env_history(client, project_id, targets)
-    except ZcpError as error:
-        log.info("reading the env history failed: %s", error.code)
-        return None
-    return history.pending
-
-
-def timestamp(when: datetime) -> str:
-    """``when`` as the UTC ISO 8601 text the tools show (seconds)."""
-    return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 def shown_keys(pending: PendingEnv) -> tuple[list[str], int]:
     """The changed keys safe to show (variable-name syntax, at most :data:`SHOWN_KEYS`), and how many
     others changed. Keys come from the project, so anything that is not a plain name is only counted."""
     plain = [k for k in pending.keys if len(k) <= 100 and KEY_PATTERN.fullmatch(k)]
     return plain[:SHOWN_KEYS], len(pending.keys) - len(plain[:SHOWN_KEYS])
+
+
+def pending_fields(pending: PendingEnv) -> dict[str, Any]:
+    """The change as the tools publish it: ``{keys, moreKeys?, since, project?}`` (discover's
+    ``envPendingRestart``, the envelope's ``envPending``)."""
+    keys, more = shown_keys(pending)
+    fields: dict[str, Any] = {"keys": keys, "since": format_time(pending.changed_at)}
+    if more:
+        fields["moreKeys"] = more
+    if pending.project:
+        fields["project"] = True
+    return fields
 
 
 def pending_summary(pending: PendingEnv) -> str:
@@ -294,4 +285,4 @@ def pending_summary(pending: PendingEnv) -> str:
     if keys and more:
         what += f" and {more} more"
     scope = " (project variables included)" if pending.project else ""
-    return f"{what}{scope} changed at {timestamp(pending.changed_at)}"
+    return f"{what}{scope} changed at {format_time(pending.changed_at)}"

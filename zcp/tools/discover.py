@@ -20,7 +20,7 @@ from pydantic import BaseModel, Field
 from zcp.calls import ToolCall
 from zcp.errors import InvalidParameter
 from zcp.ops.discover import Discovery, EnvView, ServiceView, read_discovery
-from zcp.ops.env_live import PendingEnv, pending_summary, shown_keys, timestamp
+from zcp.ops.env_live import PendingEnv, pending_fields, pending_summary
 from zcp.ops.targets import user_services
 from zcp.platform import status as st
 from zcp.tools.base import ToolDefinition, ToolOutput
@@ -168,16 +168,6 @@ def _scaling(service: ServiceStack) -> dict[str, Any] | None:
     return out or None
 
 
-def _pending_out(pending: PendingEnv) -> dict[str, Any]:
-    keys, more = shown_keys(pending)
-    out: dict[str, Any] = {"keys": keys, "since": timestamp(pending.changed_at)}
-    if more:
-        out["moreKeys"] = more
-    if pending.project:
-        out["project"] = True
-    return out
-
-
 def _service_out(
     view: ServiceView, *, is_self: bool, values: bool, detail: bool, pending: PendingEnv | None
 ) -> ServiceOut:
@@ -196,7 +186,7 @@ def _service_out(
         subdomainUrl=view.subdomain_url,
         ports=ports or None,
         scaling=_scaling(service) if detail else None,
-        envPendingRestart=_pending_out(pending) if pending is not None else None,
+        envPendingRestart=pending_fields(pending) if pending is not None else None,
     )
 
 

@@ -29,14 +29,12 @@ from zcp.axes import (
     Mode,
     Phase,
     Route,
-    RuntimeClass,
     ServiceStatus,
     Step,
-    runtime_class_for,
 )
 from zcp.errors import ServiceNotFound
 from zcp.ops.concurrency import gather
-from zcp.ops.env_live import EnvPrefetch, PendingEnv, env_applies, prefetch_env
+from zcp.ops.env_live import EnvPrefetch, PendingEnv, env_applies, pending_fields, prefetch_env
 from zcp.ops.targets import project_services
 from zcp.state.models import BootstrapSession, ServiceMeta, WorkSession
 from zcp.workflow.envelope import (
@@ -257,15 +255,6 @@ def _summary(work: WorkSession, hosts: set[str], cap: int) -> WorkSessionSummary
     )
 
 
-def _env_pending(pending: PendingEnv) -> EnvPending:
-    from zcp.ops.env_live import shown_keys, timestamp
-
-    keys, more = shown_keys(pending)
-    return EnvPending(
-        keys=tuple(keys), more_keys=more, since=timestamp(pending.changed_at), project=pending.project
-    )
-
-
 def _snapshot(live: LiveProject, hostname: str, type_version: str, status: str | None) -> ServiceSnapshot:
     meta = live.meta(hostname)
     data: dict[str, object] = {"hostname": hostname, "typeVersion": type_version}
@@ -273,8 +262,8 @@ def _snapshot(live: LiveProject, hostname: str, type_version: str, status: str |
     if parsed is not None:
         data["status"] = parsed.value
     pending = live.env_pending.get(hostname)
-    if pending is not None and runtime_class_for(type_version) is not RuntimeClass.MANAGED:
-        data["envPending"] = _env_pending(pending)
+    if pending is not None:  # only running runtimes have one (env_live.env_applies)
+        data["envPending"] = EnvPending.model_validate(pending_fields(pending))
     probe = ServiceSnapshot.model_validate(data)
     if probe.is_managed or meta is None:
         return probe
