@@ -127,6 +127,28 @@ async def test_status_shows_an_env_change_killed_before_its_restart_until_the_re
     assert after["nextActions"] == before["nextActions"] and after["guidance"] == before["guidance"]
 
 
+@pytest.mark.sandbox(seed="standard")
+async def test_an_action_that_renders_a_fresh_read_skips_the_env_check_on_its_first_read(
+    sandbox: SandboxHandle, tmp_path: Path
+) -> None:
+    from zcp.ops.workflow.live import read_project
+
+    async with workflow_session(sandbox, tmp_path) as session:
+        await session.ok(
+            "zerops_env",
+            {"action": "set", "serviceHostname": "appstage", "variables": ["LATE=1"], "waitSeconds": 0},
+        )
+        sandbox.advance(30)
+        checked = await read_project(session.app)
+        searches = sandbox.hits("search_processes")
+        validating = await read_project(session.app, env=False)
+        searches_after = sandbox.hits("search_processes")
+        listed = await workflow(session, action="list")
+    assert set(checked.env_pending) == {"appstage"}
+    assert validating.env_pending == {} and searches_after == searches  # no history read at all
+    assert "Pending restarts:\n- appstage" in listed["guidance"]  # list renders the read that checked
+
+
 async def test_without_credentials_status_works_and_a_bootstrap_asks_for_them() -> None:
     async with knowledge_only_session() as session:
         status = await session.call(TOOL, {"action": "status"})

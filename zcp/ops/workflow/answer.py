@@ -86,8 +86,10 @@ async def reported(
     *,
     data: dict[str, Any] | None = None,
     actions: Iterable[NextAction] = (),
+    live: LiveProject | None = None,
 ) -> WorkflowAnswer:
-    """An answer carrying the status report of the state the action left (the project read anew)."""
+    """An answer carrying the status report of the state the action left: the project read anew, or
+    ``live`` when the action wrote nothing and that read is already in hand."""
     return WorkflowAnswer(
         action,
         workflow,
@@ -95,7 +97,7 @@ async def reported(
         message,
         data={} if data is None else data,
         actions=list(actions),
-        report=await current_report(app),
+        report=await current_report(app, live),
     )
 
 

@@ -57,7 +57,7 @@ async def handle(app: App, req: WorkflowRequest, waiter: Waiter | None) -> Workf
     action = resolve_action(req)
     if action == "reset":  # must work even when the state files are unreadable
         return await _reset(app)
-    live = await read_project(app)
+    live = await read_project(app, env=_renders_this_read(action, req))
     if action == "start":
         assert req.workflow is not None
         return await _STARTS[req.workflow](app, live, req)
@@ -73,7 +73,7 @@ async def handle(app: App, req: WorkflowRequest, waiter: Waiter | None) -> Workf
     if action == "resume":
         return await bootstrap.resume(app, req, action)
     if action == "list":
-        return await _list(app)
+        return await _list(app, live)
     if action == "route":
         report = await current_report(app, live)
         return WorkflowAnswer(
@@ -82,6 +82,14 @@ async def handle(app: App, req: WorkflowRequest, waiter: Waiter | None) -> Workf
     if action == "close":
         return await develop.close(app, req.workflow)
     return await _DELIVERY[action](app, live, req)
+
+
+def _renders_this_read(action: str, req: WorkflowRequest) -> bool:
+    """Whether the answer renders the state read before the action (so it needs the env-change check);
+    every other action renders a fresh read of the state it leaves (:func:`.answer.reported`)."""
+    if action == "start":
+        return req.workflow in ("export", "cicd")
+    return action in ("status", "route", "list", "git-push-setup", "build-integration")
 
 
 async def _reset(app: App) -> WorkflowAnswer:
@@ -113,7 +121,7 @@ def _offerings(report: StatusReport) -> dict[str, Any]:
     return {"offerings": [{"label": a.label, "call": a.command, "why": a.rationale} for a in rows]}
 
 
-async def _list(app: App) -> WorkflowAnswer:
+async def _list(app: App, live: LiveProject) -> WorkflowAnswer:
     store = app.state
     registry = await anyio.to_thread.run_sync(store.registry)
     rows = [
@@ -121,5 +129,11 @@ async def _list(app: App) -> WorkflowAnswer:
         for e in registry.sessions
     ]
     return await reported(
-        app, "list", None, "list", f"{len(rows)} open workflow session(s).", data={"sessions": rows}
+        app,
+        "list",
+        None,
+        "list",
+        f"{len(rows)} open workflow session(s).",
+        data={"sessions": rows},
+        live=live,
     )

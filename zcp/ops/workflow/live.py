@@ -127,8 +127,12 @@ def current_session(store: StateStore) -> BootstrapSession | None:
     return None
 
 
-async def read_project(app: App) -> LiveProject:
-    """Read the live project and the state files concurrently."""
+async def read_project(app: App, *, env: bool = True) -> LiveProject:
+    """Read the live project and the state files concurrently.
+
+    ``env=False`` skips the env-change check (no ``envPending`` on the services): for a read that
+    only validates an action, whose answer renders a fresh read of the state it leaves.
+    """
     store = app.state
     services: list[ServiceStack] | None = None
     state: tuple[tuple[ServiceMeta, ...], WorkSession | None, BootstrapSession | None] | None = None
@@ -148,7 +152,7 @@ async def read_project(app: App) -> LiveProject:
         # Beside the services search: the process history, the project's variables and the variables
         # of the runtimes the last status saw (usually all of them), so a status stays one round trip.
         nonlocal prefetch
-        if app.platform is not None:
+        if app.platform is not None and env:
             prefetch = await prefetch_env(
                 app.platform.client, app.platform.project.id, app.recent_runtime_ids
             )
