@@ -235,6 +235,11 @@ class YamlRefused(InvalidParameter):
         self.column = column
         self.problem = problem
 
+    @property
+    def detail(self) -> str:
+        """The parser's own words when it gave some, else the general reason."""
+        return self.problem or self.reason
+
 
 class InvalidUsage(InputError):
     """The call is well-formed but not valid in the current state."""

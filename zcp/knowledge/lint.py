@@ -88,7 +88,7 @@ def _check_companion(recipe_path: str, name: str, text: str) -> list[LintProblem
     try:
         data = load_yaml(text, what=companion)
     except YamlRefused as refused:
-        detail = refused.problem or refused.reason
+        detail = refused.detail
         return [LintProblem(companion, refused.line or 1, f"import YAML does not parse: {detail}")]
     if not isinstance(data, dict) or not isinstance(data.get("services"), list) or not data["services"]:
         return [LintProblem(companion, 1, "import YAML needs a non-empty 'services' list")]

@@ -260,6 +260,11 @@ class WorkSession(StateModel):
 # --- registry.json --------------------------------------------------------------------------------
 
 
+def work_entry_id(pid: int) -> str:
+    """The registry id of the develop work session of process ``pid`` (``work-<pid>``)."""
+    return f"work-{pid}"
+
+
 class RegistryEntry(StateModel):
     session_id: str
     pid: int

@@ -109,9 +109,7 @@ def read_frontmatter(path: str, yaml_text: str | None) -> dict[str, object]:
         data = load_yaml(yaml_text, what="the frontmatter")
     except YamlRefused as refused:
         line = 1 + (refused.line or 1)
-        raise PageError(
-            path, line, f"frontmatter is not valid YAML: {refused.problem or refused.reason}"
-        ) from None
+        raise PageError(path, line, f"frontmatter is not valid YAML: {refused.detail}") from None
     if data is None:
         return {}
     if not isinstance(data, dict):

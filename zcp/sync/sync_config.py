@@ -217,7 +217,7 @@ def parse_sync_config(text: str, origin: str = "sync/config.yaml") -> SyncConfig
         data = load_yaml(text, what=origin)
     except YamlRefused as refused:
         line = f":{refused.line}" if refused.line else ""
-        problem = refused.problem or refused.reason
+        problem = refused.detail
         raise ConfigError(
             f"{origin}{line}: not valid YAML: {problem}", suggestion="Fix the YAML syntax."
         ) from None

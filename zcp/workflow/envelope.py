@@ -518,5 +518,5 @@ def parse_envelope(text: str, *, source: str = "envelope") -> StateEnvelope:
         data = load_yaml(text, what=source)
     except YamlRefused as refused:
         where = f"{source}:{refused.line}" if refused.line else source
-        raise InvalidParameter(f"{where}: not valid YAML: {refused.problem or refused.reason}") from None
+        raise InvalidParameter(f"{where}: not valid YAML: {refused.detail}") from None
     return envelope_from_mapping(data, source=source, text=text)

@@ -66,10 +66,12 @@ def _claim_work(store: StateStore) -> int | None:
     session.pid = store.pid
     store.write_work_session(session)
     store.delete_work_session(old)
+    from zcp.state.models import work_entry_id
+
     with store.registry_update() as registry:
         for entry in registry.sessions:
-            if entry.session_id == f"work-{old}":
-                entry.session_id, entry.pid = f"work-{store.pid}", store.pid
+            if entry.session_id == work_entry_id(old):
+                entry.session_id, entry.pid = work_entry_id(store.pid), store.pid
     log.info("took over the develop session of ended zcp process %s", old)
     return old
 

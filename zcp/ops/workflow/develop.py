@@ -24,6 +24,7 @@ deploy does not count as verifying it (files without ``order`` fall back to the 
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
@@ -31,7 +32,14 @@ import anyio.to_thread
 
 from zcp.calls import ToolCall
 from zcp.errors import InvalidParameter, PrerequisiteMissing
-from zcp.state.models import DeployAttempt, RegistryEntry, ServiceMeta, VerifyAttempt, WorkSession
+from zcp.state.models import (
+    DeployAttempt,
+    RegistryEntry,
+    ServiceMeta,
+    VerifyAttempt,
+    WorkSession,
+    work_entry_id,
+)
 from zcp.workflow.actions import INTENT_FILL
 
 if TYPE_CHECKING:
@@ -64,10 +72,6 @@ AUTO_CLOSING = frozenset({"auto", "git-push"})
 
 #: Work-session read-modify-writes in this process are serialised (concurrent tool calls).
 _WRITES = threading.Lock()
-
-
-def _entry_id(pid: int) -> str:
-    return f"work-{pid}"
 
 
 @dataclass(frozen=True)
@@ -252,7 +256,9 @@ def _after_record(store: StateStore, session: WorkSession, host: str, cap: int) 
         session.closed_at, session.close_reason = now, "auto-complete"
 
 
-def _record(store: StateStore, host: str, cap: int, add: Any, kind: str) -> WorkSessionState:
+def _record(
+    store: StateStore, host: str, cap: int, add: Callable[[WorkSession], None], kind: str
+) -> WorkSessionState:
     with _WRITES:
         session = store.work_session()
         if session is None:
@@ -464,7 +470,7 @@ def start_develop_sync(
     store.write_work_session(session)
     store.register(
         RegistryEntry(
-            session_id=_entry_id(store.pid),
+            session_id=work_entry_id(store.pid),
             pid=store.pid,
             workflow="work",
             project_id=live.project.id,
@@ -504,7 +510,7 @@ def close_develop_sync(store: StateStore) -> WorkSession | None:
     with _WRITES:
         session = store.work_session()
         store.delete_work_session()
-        store.unregister(_entry_id(store.pid))
+        store.unregister(work_entry_id(store.pid))
         return session
 
 

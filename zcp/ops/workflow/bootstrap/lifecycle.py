@@ -15,7 +15,7 @@ import anyio.to_thread
 
 from zcp.errors import IterationCapReached, SessionNotFound
 from zcp.ops.workflow.bootstrap.session import register, require_session, take_over
-from zcp.state.models import BootstrapSession
+from zcp.state.models import BootstrapSession, work_entry_id
 
 if TYPE_CHECKING:
     from zcp.app import App
@@ -110,7 +110,7 @@ async def reset(app: App, live_hosts: set[str] | None) -> ResetReport:
         closed = store.work_session() is not None
         if closed:
             store.delete_work_session()
-        store.unregister(f"work-{store.pid}")
+        store.unregister(work_entry_id(store.pid))
         orphans = store.prune_orphan_metas(live_hosts) if live_hosts is not None else []
         kept = tuple(m.hostname for m in store.list_metas())
         return ResetReport(session_id, tuple(incomplete), tuple(orphans), quarantined, closed, kept)
