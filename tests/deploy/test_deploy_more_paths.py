@@ -4,7 +4,6 @@ INVALID_ZEROPS_YML from the platform through zerops_deploy."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -256,13 +255,6 @@ async def test_a_mount_that_cannot_be_removed_is_unmount_failed_with_the_tools_o
 
 
 # --- INVALID_ZEROPS_YML through zerops_deploy ----------------------------------------------------
-
-
-@pytest.fixture
-def no_zcli(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    empty = tmp_path / "no-zcli-bin"
-    empty.mkdir()
-    monkeypatch.setenv("PATH", f"{empty}{os.pathsep}/usr/bin{os.pathsep}/bin")
 
 
 @pytest.mark.containers(seed="standard")

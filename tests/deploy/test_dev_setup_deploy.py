@@ -8,7 +8,6 @@ checked inside the sandbox project (real SSH, simulated builds): the dev setup's
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
@@ -143,11 +142,8 @@ async def test_a_setup_whose_start_runs_the_app_is_verified_next(
 @pytest.mark.anyio
 @pytest.mark.containers(seed="standard")
 async def test_from_a_laptop_the_dev_server_is_not_zcps_to_start_so_the_deploy_is_verified_next(
-    containers: ContainersHandle, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    containers: ContainersHandle, tmp_path: Path, no_zcli: None
 ) -> None:
-    empty = tmp_path / "no-zcli-bin"
-    empty.mkdir()
-    monkeypatch.setenv("PATH", f"{empty}{os.pathsep}/usr/bin{os.pathsep}/bin")  # zcp's own push
     write_app(tmp_path / "work", yaml=NOOP_YAML)
     async with local_session(containers, tmp_path) as session:
         data = await session.ok(TOOL, {"targetService": "appdev", "setup": "dev"})

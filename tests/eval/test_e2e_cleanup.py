@@ -204,7 +204,7 @@ def test_a_run_ended_with_sigterm_deletes_what_it_created_before_it_exits(
     )
     try:
         assert child.stdout is not None
-        line = child.stdout.readline()  # blocks until the services exist (or the child died)
+        line = _line_within(child.stdout, 120.0)  # once the services exist (or the child died)
         assert line.startswith("created "), (line, child.stderr.read() if child.stderr else "")
         made = line.split()[1:]
         real.advance(60)
@@ -220,3 +220,15 @@ def test_a_run_ended_with_sigterm_deletes_what_it_created_before_it_exits(
     assert _alive(real) == {"keepme"}
     record = json.loads((tmp_path / "run" / "cleanup.json").read_text(encoding="utf-8"))
     assert sorted(record["deleted"]) == sorted(made)
+
+
+def _line_within(stream: Any, seconds: float) -> str:
+    """The next line of ``stream``, failing the test instead of hanging when none comes in time."""
+    import selectors
+
+    with selectors.DefaultSelector() as selector:
+        selector.register(stream, selectors.EVENT_READ)
+        if not selector.select(seconds):
+            raise AssertionError(f"no line from the child within {seconds:.0f} s")
+    line: str = stream.readline()
+    return line

@@ -168,3 +168,29 @@ async def test_a_history_that_cannot_be_read_shows_nothing_instead_of_failing() 
 
     prefetch = await prefetch_env(Broken({}), "p1", [])  # type: ignore[arg-type]
     assert prefetch.failed and await prefetch.pending(Broken({}), [_runtime("r1", "app")]) is None  # type: ignore[arg-type]
+
+
+def test_only_running_runtimes_can_have_a_change_pending() -> None:
+    from zcp.ops.env_live import env_applies
+    from zcp.platform.models import ServiceStackTypeInfo
+
+    running = _runtime("r1", "app")
+    stopped = running.model_copy(update={"status": "STOPPED"})
+    managed = running.model_copy(
+        update={
+            "service_stack_type_info": ServiceStackTypeInfo(
+                service_stack_type_version_name="postgresql@16", service_stack_type_category="STANDARD"
+            )
+        }
+    )
+    assert [env_applies(s) for s in (running, stopped, managed)] == [True, False, False]
+
+
+async def test_a_stopped_runtime_is_never_reported_pending() -> None:
+    from zcp.ops.env_live import prefetch_env
+
+    stopped = _runtime("r1", "app").model_copy(update={"status": "STOPPED"})
+    platform = _Platform({"r1": [var("A", 30)]})
+    prefetch = await prefetch_env(platform, "p1", [])  # type: ignore[arg-type]
+    assert await prefetch.pending(platform, [stopped]) == {}  # type: ignore[arg-type]
+    assert platform.env_reads == []  # not even read

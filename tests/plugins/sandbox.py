@@ -16,6 +16,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -248,6 +249,14 @@ def sandbox_factory() -> Iterator[Callable[..., SandboxHandle]]:
     yield start
     for server in servers:
         server.stop()
+
+
+@pytest.fixture
+def no_zcli(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """A PATH without zcli, so a local deploy uses zcp's own push."""
+    empty = tmp_path / "no-zcli-bin"
+    empty.mkdir()
+    monkeypatch.setenv("PATH", f"{empty}{os.pathsep}/usr/bin{os.pathsep}/bin")
 
 
 @pytest.fixture

@@ -12,6 +12,7 @@ import pytest
 from mcp import Client, StdioServerParameters
 from mcp.types import Tool
 
+from tests.plugins.knowledge import FIXTURE_CORPUS
 from tests.server.http_server import serve_env
 from zcp.app import App
 from zcp.config import load_settings
@@ -39,7 +40,9 @@ async def test_a_cached_listing_is_byte_for_byte_the_built_one(tmp_path: Path) -
 async def test_after_a_cached_listing_a_call_builds_only_the_tool_it_calls(tmp_path: Path) -> None:
     cache = ToolListingCache(tmp_path, VARIANT)
     await build_server(App(load_settings({})), listing_cache=cache).list_tools()
-    server = build_server(App(load_settings({})), listing_cache=ToolListingCache(tmp_path, VARIANT))
+    # The fixture corpus, indexed under tmp_path: the checkout's own index/ is never written by a test.
+    env = {"ZCP_CORPUS_DIR": str(FIXTURE_CORPUS), "ZCP_INDEX_DIR": str(tmp_path / "index")}
+    server = build_server(App(load_settings(env)), listing_cache=ToolListingCache(tmp_path, VARIANT))
     async with Client(server, mode="legacy") as client:
         listed = await client.list_tools()
         result = await client.call_tool("zerops_knowledge", {"uri": "zerops://themes/services"})

@@ -161,6 +161,8 @@ async def tool_session(
     """
     with tempfile.TemporaryDirectory(prefix="zcp-state-") as scratch:
         settings.setdefault("state_dir", Path(scratch) / "state")
+        # The schema cache too: the user's ~/.cache is never written by a test, nor shared between tests.
+        settings.setdefault("schema_cache_dir", Path(scratch) / "schemas")
         async with _tool_session(
             sandbox, runtime=runtime, mode=mode, token=token, clock=clock, **settings
         ) as session:

@@ -45,8 +45,12 @@ def _required_without_property(node: Any, path: str = "") -> list[str]:
     return found
 
 
-def test_every_required_field_of_every_published_schema_is_described() -> None:
+def test_every_required_field_of_every_published_schema_has_a_property() -> None:
+    from zcp.tools import TOOL_NAMES
+
     result = anyio.run(list_tools)
+    assert [t.name for t in result.tools] == list(TOOL_NAMES)  # every registered tool is checked
+    assert all(t.output_schema for t in result.tools)
     missing = [
         f"{tool.name}{where}"
         for tool in result.tools

@@ -19,13 +19,6 @@ pytestmark = pytest.mark.anyio
 TOOL = "zerops_deploy"
 
 
-@pytest.fixture
-def no_zcli(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    empty = tmp_path / "no-zcli-bin"
-    empty.mkdir()
-    monkeypatch.setenv("PATH", f"{empty}{os.pathsep}/usr/bin{os.pathsep}/bin")
-
-
 @pytest.mark.containers(seed="standard")
 async def test_without_zcli_the_working_directory_is_pushed_by_zcps_own_push(
     containers: ContainersHandle, tmp_path: Path, no_zcli: None

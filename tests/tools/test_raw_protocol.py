@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -184,7 +185,8 @@ def _check_answer(name: str, arguments: Any, answer: dict[str, Any]) -> str:
         args = {
             key: value if isinstance(value, str) else json.dumps(value) for key, value in parsed.args.items()
         }
-        assert VOCABULARY.problems(parsed.tool, args) == [], (name, parsed)
+        problems = VOCABULARY.problems(parsed.tool, args)
+        assert problems == [], f"{name} suggested {parsed.command}: {'; '.join(problems)}"
     return kind
 
 
@@ -280,11 +282,15 @@ def test_next_actions_are_checked_against_the_same_registry_the_calls_drive() ->
         {"tool": "zerops_dev_server", "args": {"action": "start", "hostname": "appdev"}},
     ]
     assert _check_answer("zerops_discover", {}, answer_with(*good)) == "success"
-    for bad in (
-        {"tool": "zerops_deploy", "args": {"target": "appdev"}},
-        {"tool": "zerops_workflow", "args": {"action": "finish"}},
-        {"tool": "zerops_mount", "args": {"action": "mount", "nonsense": "x"}},
-        {"tool": "zerops_teleport", "args": {}},
+    for bad, problem in (
+        ({"tool": "zerops_deploy", "args": {"target": "appdev"}}, "zerops_deploy has no argument 'target'"),
+        ({"tool": "zerops_workflow", "args": {"action": "finish"}}, "zerops_workflow has no action 'finish'"),
+        (
+            {"tool": "zerops_mount", "args": {"action": "mount", "nonsense": "x"}},
+            "zerops_mount has no argument 'nonsense'",
+        ),
+        ({"tool": "zerops_teleport", "args": {}}, "unknown tool zerops_teleport"),
     ):
-        with pytest.raises(AssertionError):
+        # The vocabulary check itself must be what fails, naming the problem (not any other assertion).
+        with pytest.raises(AssertionError, match=re.escape(problem)):
             _check_answer("zerops_discover", {}, answer_with(bad))

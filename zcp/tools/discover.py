@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 
 NAME = "zerops_discover"
 DESCRIPTION = (
-    "The project and its services: type, status, subdomain URL, ports; service= one in detail "
+    "The project and its services: type, status, subdomain URL, ports; service=<name> for one in detail "
     "(scaling). includeEnvs adds env keys, includeEnvValues their values. Start here."
 )
 
