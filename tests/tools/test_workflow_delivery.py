@@ -36,9 +36,15 @@ async def test_close_mode_lists_the_managed_runtimes_and_sets_a_mode(
 ) -> None:
     async with workflow_session(sandbox, tmp_path) as session:
         await bootstrapped_pair(session)
+        searches = sandbox.hits("search_services")
         listed = await workflow(session, action="close-mode")
+        listing_reads = sandbox.hits("search_services") - searches
         updated = await workflow(session, action="close-mode", closeMode={"appdev": "git-push"})
+        update_reads = sandbox.hits("search_services") - searches - listing_reads
         same = await workflow(session, action="close-mode", closeMode={"appdev": "git-push"})
+    # The listing renders the one read it made; a change reads once before and once after, whatever
+    # the number of hosts and next steps.
+    assert (listing_reads, update_reads) == (1, 2)
     (row,) = listed["data"]["services"]
     assert row["hostname"] == "appdev" and row["current"] == "unset"
     assert row["options"] == ["auto", "git-push", "manual"]

@@ -89,7 +89,15 @@ def _renders_this_read(action: str, req: WorkflowRequest) -> bool:
     every other action renders a fresh read of the state it leaves (:func:`.answer.reported`)."""
     if action == "start":
         return req.workflow in ("export", "cicd")
-    return action in ("status", "route", "list", "git-push-setup", "build-integration")
+    # Without their value these answer from this read (a listing, a walkthrough); with it they write
+    # and render a fresh read.
+    if action == "close-mode":
+        return not req.closeMode
+    if action == "git-push-setup":
+        return req.remoteUrl is None
+    if action == "build-integration":
+        return req.integration is None
+    return action in ("status", "route", "list")
 
 
 async def _reset(app: App) -> WorkflowAnswer:

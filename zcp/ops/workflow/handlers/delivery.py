@@ -40,10 +40,10 @@ _FLOW_NAMES = {"export": "export", "cicd": "CI/CD setup"}
 _SETUP_STEPS = frozenset({"setup.git-push", "setup.build-integration", "setup.push"})
 
 
-async def continuation(app: App, host: str) -> list[NextAction]:
-    """After a delivery step for ``host``: the call that goes on with what asked for it — the export or
-    cicd flow this process is in (:mod:`.flows`), else the git-push setup walkthrough's next step."""
-    live = await read_project(app)
+async def continuation(app: App, host: str, live: LiveProject) -> list[NextAction]:
+    """After a delivery step for ``host`` (``live``: the state it left): the call that goes on with what
+    asked for it — the export or cicd flow this process is in (:mod:`.flows`), else the git-push setup
+    walkthrough's next step."""
     flow = flows.current(app.state)
     if flow is not None:
         target = flow.args.get("targetService")
@@ -100,7 +100,13 @@ async def close_mode(app: App, live: LiveProject, req: WorkflowRequest) -> Workf
     if not req.closeMode:
         rows = await anyio.to_thread.run_sync(delivery.close_mode_list, store)
         return await reported(
-            app, "close-mode", None, "list", "Close modes of the managed runtimes.", data={"services": rows}
+            app,
+            "close-mode",
+            None,
+            "list",
+            "Close modes of the managed runtimes.",
+            data={"services": rows},
+            live=live,  # nothing was written
         )
     modes = req.closeMode
 
@@ -110,6 +116,7 @@ async def close_mode(app: App, live: LiveProject, req: WorkflowRequest) -> Workf
         return change
 
     change = await anyio.to_thread.run_sync(run)
+    after = await read_project(app)
     text = ", ".join(f"{h}={m}" for h, m in change.updated) or "nothing changed"
     push_setups = [
         labelled(c, f"Set up git push for {c.args['service']}", "git-push close mode needs a remote.")
@@ -122,7 +129,8 @@ async def close_mode(app: App, live: LiveProject, req: WorkflowRequest) -> Workf
         "updated",
         f"Close mode: {text}.",
         data={"updated": dict(change.updated), "unchanged": list(change.unchanged)},
-        actions=push_setups + [a for h, _ in change.updated for a in await continuation(app, h)],
+        actions=push_setups + [a for h, _ in change.updated for a in await continuation(app, h, after)],
+        live=after,
     )
 
 
@@ -140,6 +148,7 @@ async def git_push_setup(app: App, live: LiveProject, req: WorkflowRequest) -> W
         )
     url = req.remoteUrl
     meta = await anyio.to_thread.run_sync(lambda: delivery.set_git_push(app.state, host, url))
+    after = await read_project(app)
     return await reported(
         app,
         "git-push-setup",
@@ -147,7 +156,8 @@ async def git_push_setup(app: App, live: LiveProject, req: WorkflowRequest) -> W
         "configured",
         f"Git push for {meta.hostname} goes to {meta.remote_url}.",
         data={"service": meta.hostname, "gitPushState": "configured", "remoteUrl": meta.remote_url},
-        actions=await continuation(app, meta.hostname),
+        actions=await continuation(app, meta.hostname, after),
+        live=after,
     )
 
 
@@ -195,6 +205,7 @@ async def build_integration(app: App, live: LiveProject, req: WorkflowRequest) -
         if result.actions.warnings:
             data["warnings"] = list(result.actions.warnings)
     data.update(result.dashboard)
+    after = await read_project(app)
     message = {
         "noop": f"{service} already uses {integration}.",
         "configured": f"{service} builds with {integration}"
@@ -211,7 +222,8 @@ async def build_integration(app: App, live: LiveProject, req: WorkflowRequest) -
         result.status,
         message,
         data=data,
-        actions=await continuation(app, service),
+        actions=await continuation(app, service, after),
+        live=after,
     )
 
 
