@@ -82,7 +82,7 @@ from collections.abc import Callable
 
 from pydantic import JsonValue
 
-from zcp.axes import Environment, Mode, Phase, RuntimeClass, Step
+from zcp.axes import Mode, Phase, RuntimeClass, Step
 from zcp.workflow.actions import (
     FAILED_STATUSES,
     SETTLED_STATUSES,
@@ -97,7 +97,7 @@ from zcp.workflow.actions import (
 )
 from zcp.workflow.envelope import StateEnvelope
 from zcp.workflow.plan_delivery import plan_cicd, plan_export, plan_setup
-from zcp.workflow.plan_develop import plan_closed, plan_develop
+from zcp.workflow.plan_develop import plan_closed, plan_develop, runs_a_dev_server
 
 __all__ = ["BRANCHES", "NextAction", "Plan", "build_plan"]
 
@@ -339,11 +339,8 @@ def _with_env_restart(env: StateEnvelope, plan: Plan) -> Plan:
     info = svc.env_pending
     assert info is not None
     keys = ", ".join(info.keys) if info.keys else "a variable"
-    dev_server = (
-        svc.runtime is RuntimeClass.DYNAMIC
-        and svc.mode in (Mode.DEV, Mode.STANDARD)
-        and env.environment is Environment.CONTAINER
-    )
+    session = env.work_session
+    dev_server = runs_a_dev_server(env, svc, session.last_deploy(svc.hostname) if session else None)
     restart = restart_call(
         svc.hostname,
         f"{keys} changed at {info.since}, after {svc.hostname}'s containers last booted: it runs with the old "

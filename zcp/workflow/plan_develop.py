@@ -84,8 +84,8 @@ def _deploy_the_fix(sentence: str) -> str:
     return sentence + " The fix reaches the service with a deploy: deploy it, then verify again."
 
 
-def _runs_a_dev_server(
-    env: StateEnvelope, svc: ServiceSnapshot | None, last_deploy: AttemptInfo | None
+def runs_a_dev_server(
+    env: StateEnvelope, svc: ServiceSnapshot | None, last_deploy: AttemptInfo | None = None
 ) -> bool:
     """A dynamic dev service in the container environment: its dev setup starts no app (see the atoms).
 
@@ -196,7 +196,7 @@ class _Develop:
         env, session = self.env, self.session
         last = session.last_verify(host)
         svc = env.service(host)
-        if _runs_a_dev_server(env, svc, session.last_deploy(host)) and (
+        if runs_a_dev_server(env, svc, session.last_deploy(host)) and (
             last is None or session.fix_deployed(host)
         ):
             return (
