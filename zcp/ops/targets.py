@@ -10,9 +10,11 @@ raise :class:`~zcp.errors.SelfServiceBlocked` before any API call.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Final
+import difflib
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Final, Protocol, TypeVar
 
-from zcp.errors import SelfServiceBlocked
+from zcp.errors import SelfServiceBlocked, ServiceNotFound
 
 if TYPE_CHECKING:
     from zcp.auth import PlatformConnection
@@ -60,3 +62,31 @@ def guard_self(platform: PlatformConnection, service: ServiceStack, action: str)
             f"(e.g. `zcli service {action} {service.name}`).",
             details={"serviceHostname": service.name},
         )
+
+
+class _Named(Protocol):
+    @property
+    def name(self) -> str: ...
+
+
+ServiceT = TypeVar("ServiceT", bound=_Named)
+
+
+def service_not_found(hostname: str, names: Iterable[str]) -> ServiceNotFound:
+    """SERVICE_NOT_FOUND for ``hostname``, listing the services there are (and the closest name)."""
+    known = sorted(names)
+    close = difflib.get_close_matches(hostname, known, n=1, cutoff=0.6)
+    hint = f"Did you mean {close[0]!r}? " if close else ""
+    return ServiceNotFound(
+        f"no service {hostname!r} in this project",
+        suggestion=f"{hint}Services: {', '.join(known) or '(none)'}.",
+        details={"available": known},
+    )
+
+
+def find_service(services: Sequence[ServiceT], hostname: str) -> ServiceT:
+    """The service with that hostname, or :func:`service_not_found`."""
+    for service in services:
+        if service.name == hostname:
+            return service
+    raise service_not_found(hostname, (s.name for s in services))

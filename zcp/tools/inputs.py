@@ -5,14 +5,12 @@ Hostnames are checked against the one Zerops rule (:mod:`zcp.hostnames`) before 
 
 from __future__ import annotations
 
-import difflib
-from collections.abc import Sequence
-from typing import Annotated, Any, Protocol, TypeVar
+from typing import Annotated, Any
 
 from pydantic import BeforeValidator, Field, Strict
 
-from zcp.errors import ServiceNotFound
 from zcp.hostnames import check_hostname
+from zcp.ops.targets import find_service as find_service  # the tools' service lookup
 
 
 def _tolerant_bool(value: Any) -> Any:
@@ -27,26 +25,3 @@ FlexBool = Annotated[bool, BeforeValidator(_tolerant_bool), Strict()]
 
 #: A hostname parameter: validated before any call.
 Hostname = Annotated[str, BeforeValidator(check_hostname), Field(description="hostname, e.g. 'app'")]
-
-
-class _Named(Protocol):
-    @property
-    def name(self) -> str: ...
-
-
-ServiceT = TypeVar("ServiceT", bound=_Named)
-
-
-def find_service(services: Sequence[ServiceT], hostname: str) -> ServiceT:
-    """The service with that hostname, or :class:`ServiceNotFound` listing the ones that exist."""
-    for service in services:
-        if service.name == hostname:
-            return service
-    names = sorted(s.name for s in services)
-    close = difflib.get_close_matches(hostname, names, n=1, cutoff=0.6)
-    hint = f"Did you mean {close[0]!r}? " if close else ""
-    raise ServiceNotFound(
-        f"no service {hostname!r} in this project",
-        suggestion=f"{hint}Services: {', '.join(names) or '(none)'}.",
-        details={"available": names},
-    )

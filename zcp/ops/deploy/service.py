@@ -158,20 +158,9 @@ class DeployReport:
 
 def find_runtime(services: Sequence[ServiceStack], hostname: str, what: str) -> ServiceStack:
     """The runtime service ``hostname`` (SERVICE_NOT_FOUND listing services; INVALID_PARAMETER for a managed one)."""
-    import difflib
+    from zcp.ops.targets import find_service
 
-    from zcp.errors import ServiceNotFound
-
-    service = next((s for s in services if s.name == hostname), None)
-    if service is None:
-        names = sorted(s.name for s in services)
-        close = difflib.get_close_matches(hostname, names, n=1, cutoff=0.6)
-        raise ServiceNotFound(
-            f"no service {hostname!r} in this project",
-            suggestion=(f"Did you mean {close[0]!r}? " if close else "")
-            + f"Services: {', '.join(names) or '(none)'}.",
-            details={"available": names},
-        )
+    service = find_service(services, hostname)
     if service.category and service.category != st.CATEGORY_RUNTIME:
         runtimes = sorted(s.name for s in services if s.category == st.CATEGORY_RUNTIME)
         raise InvalidParameter(

@@ -32,7 +32,6 @@ from zcp.axes import (
     ServiceStatus,
     Step,
 )
-from zcp.errors import ServiceNotFound
 from zcp.ops.concurrency import gather
 from zcp.ops.env_live import EnvPrefetch, PendingEnv, env_applies, pending_fields, prefetch_env
 from zcp.ops.targets import project_services
@@ -101,12 +100,11 @@ class LiveProject:
 
     def require_service(self, hostname: str) -> LiveService:
         """The live service ``hostname``, or ``SERVICE_NOT_FOUND`` listing the services there are."""
+        from zcp.ops.targets import service_not_found
+
         service = self.service(hostname)
         if service is None:
-            raise ServiceNotFound(
-                f"no service {hostname!r} in this project",
-                suggestion=f"Services: {', '.join(sorted(self.live_hostnames)) or '(none)'}.",
-            )
+            raise service_not_found(hostname, self.live_hostnames)
         return service
 
     def meta(self, hostname: str) -> ServiceMeta | None:
