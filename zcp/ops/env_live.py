@@ -171,27 +171,6 @@ def env_history_of(
     return EnvHistory(pending=found, booted=booted)
 
 
-async def read_env_history(
-    client: ZeropsClient, project_id: str, services: Sequence[ServiceStack]
-) -> EnvHistory:
-    """Pending env changes and last boots of ``services`` (the reads run concurrently)."""
-    processes: list[Process] = []
-    project_vars: list[ProjectEnv] = []
-    service_vars: dict[str, list[ServiceEnv]] = {}
-
-    async def read_processes() -> None:
-        processes.extend(await client.search_processes(project_id, PROCESS_WINDOW))
-
-    async def read_project() -> None:
-        project_vars.extend(await client.get_project_env(project_id))
-
-    async def read_service(service: ServiceStack) -> None:
-        service_vars[service.id] = await client.get_service_env(service.id)
-
-    await gather(read_processes, read_project, *(partial(read_service, s) for s in services), limit=8)
-    return env_history_of(services, processes, project_vars, service_vars)
-
-
 @dataclass
 class EnvPrefetch:
     """The env-history reads that need no service list, started beside the services search.
@@ -226,28 +205,52 @@ class EnvPrefetch:
         return env_history_of(targets, self.processes, self.project_vars, self.service_vars).pending
 
 
-async def prefetch_env(client: ZeropsClient, project_id: str, service_ids: Sequence[str]) -> EnvPrefetch:
-    """Read the process history, the project's variables and (speculatively) ``service_ids``' variables
-    concurrently; never raises for the platform's errors (see :class:`EnvPrefetch`)."""
+async def _read_inputs(
+    client: ZeropsClient, project_id: str, service_ids: Sequence[str], *, guessed: bool
+) -> EnvPrefetch:
+    """The process history, the project's variables and ``service_ids``' variables, concurrently.
+
+    ``guessed``: the ids come from an earlier read, so a service that is gone is skipped rather than
+    failing the read.
+    """
     found = EnvPrefetch(processes=[], project_vars=[], service_vars={})
 
     async def read_processes() -> None:
         found.processes.extend(await client.search_processes(project_id, PROCESS_WINDOW))
 
-    async def read_project() -> None:
+    async def read_project_vars() -> None:
         found.project_vars.extend(await client.get_project_env(project_id))
 
-    async def read_service(service_id: str) -> None:
-        # A guess from an earlier read: the service may be gone (then it is simply not used).
+    async def read_service_vars(service_id: str) -> None:
+        if not guessed:
+            found.service_vars[service_id] = await client.get_service_env(service_id)
+            return
         with contextlib.suppress(ZcpError):
             found.service_vars[service_id] = await client.get_service_env(service_id)
 
+    jobs = (partial(read_service_vars, i) for i in service_ids)
+    await gather(read_processes, read_project_vars, *jobs, limit=8)
+    return found
+
+
+async def read_env_history(
+    client: ZeropsClient, project_id: str, services: Sequence[ServiceStack]
+) -> EnvHistory:
+    """Pending env changes and last boots of ``services`` (the reads run concurrently; a failed read
+    is raised)."""
+    read = await _read_inputs(client, project_id, [s.id for s in services], guessed=False)
+    return env_history_of(services, read.processes, read.project_vars, read.service_vars)
+
+
+async def prefetch_env(client: ZeropsClient, project_id: str, service_ids: Sequence[str]) -> EnvPrefetch:
+    """Start the env-change check beside a services search: the history, the project's variables and
+    the variables of ``service_ids`` (runtimes an earlier read saw); never raises for the platform's
+    errors (see :class:`EnvPrefetch`)."""
     try:
-        await gather(read_processes, read_project, *(partial(read_service, i) for i in service_ids), limit=8)
+        return await _read_inputs(client, project_id, service_ids, guessed=True)
     except ZcpError as error:
         log.info("reading the env history failed: %s", error.code)
-        found.failed = True
-    return found
+        return EnvPrefetch(processes=[], project_vars=[], service_vars={}, failed=True)
 
 
 def env_applies(service: ServiceStack) -> bool:
