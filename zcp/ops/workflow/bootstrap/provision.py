@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 import anyio.to_thread
@@ -23,6 +24,7 @@ import yaml
 
 from zcp.calls import ToolCall
 from zcp.errors import ZcpError
+from zcp.ops.concurrency import gather
 from zcp.ops.workflow.bootstrap.close import finish, meta_for_target
 from zcp.ops.workflow.bootstrap.session import advance, plan_targets, require_session, step_guard
 from zcp.state.models import BootstrapSession, RecipeMatch
@@ -33,7 +35,7 @@ if TYPE_CHECKING:
     from zcp.app import App
     from zcp.auth import PlatformConnection
     from zcp.ops.workflow.live import LiveProject
-    from zcp.platform.models import Process
+    from zcp.platform.models import Process, ServiceEnv
     from zcp.state.store import StateStore
     from zcp.workflow.bootstrap_plan import PlanDependencyIn
 
@@ -175,18 +177,40 @@ def _status_check(host: str, found: Any, ok: frozenset[str], want_type: str) -> 
     return Check(name, "pass", f"{host} {status}")
 
 
-async def _env_var_check(
-    platform: PlatformConnection, dep: PlanDependencyIn, found: Any, report: ProvisionReport
+def _publishes_env(dep: PlanDependencyIn, found: Any) -> bool:
+    """Whether a dependency's env var names are worth recording (shared and storage services publish
+    none worth it; a service that is not there has none)."""
+    return not (
+        dep.resolution == "SHARED" or type_base(dep.type).startswith(_NO_ENV_PREFIXES) or found is None
+    )
+
+
+async def _read_dependency_envs(
+    platform: PlatformConnection, deps: list[tuple[PlanDependencyIn, Any]]
+) -> dict[str, list[ServiceEnv] | ZcpError]:
+    """The variables of every dependency that publishes some, read concurrently (an error is kept
+    for its check)."""
+    read: dict[str, list[ServiceEnv] | ZcpError] = {}
+
+    async def one(dep: PlanDependencyIn, found: Any) -> None:
+        try:
+            read[dep.hostname] = await platform.client.get_service_env(found.id)
+        except ZcpError as error:
+            read[dep.hostname] = error
+
+    await gather(*(partial(one, d, f) for d, f in deps if _publishes_env(d, f)), limit=8)
+    return read
+
+
+def _env_var_check(
+    dep: PlanDependencyIn, found: Any, envs: list[ServiceEnv] | ZcpError | None, report: ProvisionReport
 ) -> None:
-    """Record the env var names a managed dependency publishes (shared and storage services publish
-    none worth recording)."""
-    if dep.resolution == "SHARED" or type_base(dep.type).startswith(_NO_ENV_PREFIXES) or found is None:
+    """Record the env var names a managed dependency publishes."""
+    if not _publishes_env(dep, found) or envs is None:
         return
     name = f"{dep.hostname}_env_vars"
-    try:
-        envs = await platform.client.get_service_env(found.id)
-    except ZcpError as error:
-        report.checks.append(Check(name, "fail", f"reading env failed: {error.code}"))
+    if isinstance(envs, ZcpError):
+        report.checks.append(Check(name, "fail", f"reading env failed: {envs.code}"))
         return
     keys = sorted({e.key for e in envs})
     if keys:
@@ -218,6 +242,9 @@ async def provision(app: App, live: LiveProject, waiter: Waiter) -> ProvisionRep
     if text is not None:
         await _import(app, text, waiter, report)
     services = {s.name: s for s in await project_services(platform)}
+    dep_envs = await _read_dependency_envs(
+        platform, [(dep, services.get(dep.hostname)) for target in targets for dep in target.dependencies]
+    )
     for target in targets:
         rt = target.runtime
         ok = _EXISTING_OK if rt.isExisting else _UP
@@ -228,7 +255,7 @@ async def provision(app: App, live: LiveProject, waiter: Waiter) -> ProvisionRep
         for dep in target.dependencies:
             found = services.get(dep.hostname)
             report.checks.append(_status_check(dep.hostname, found, _UP, dep.type))
-            await _env_var_check(platform, dep, found, report)
+            _env_var_check(dep, found, dep_envs.get(dep.hostname), report)
     report.passed = not report.failed
     store = app.state
     if report.passed:
