@@ -112,6 +112,11 @@ class ServiceMeta(StateModel):
         return self.complete and not self.bootstrap_session
 
     @property
+    def push_target(self) -> str:
+        """The service a push of this runtime builds: the stage half of a pair, else the runtime itself."""
+        return self.stage_hostname or self.hostname
+
+    @property
     def hostnames(self) -> tuple[str, ...]:
         return (self.hostname, self.stage_hostname) if self.stage_hostname else (self.hostname,)
 

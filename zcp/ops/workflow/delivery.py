@@ -17,6 +17,7 @@ Output order is deterministic (sorted hostnames) — the original followed map o
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlsplit
@@ -219,7 +220,7 @@ def workflow_file(
     meta: ServiceMeta, service_id: str | None, *, in_container: bool, branch: str = "main"
 ) -> ActionsWorkflow:
     """The workflow that deploys every push of ``branch`` with ``zcli push`` (the token is a secret)."""
-    target = meta.stage_hostname or meta.hostname
+    target = meta.push_target
     setup = "prod" if meta.stage_hostname or meta.mode == "simple" else target
     content = "\n".join(
         [
@@ -282,16 +283,20 @@ def set_build_integration(
     host: str,
     integration: str,
     *,
-    service_id: str | None,
+    service_ids: Mapping[str, str],
     project_id: str,
     in_container: bool,
 ) -> IntegrationChange:
-    """Record what builds the service after a push; ``actions`` returns the workflow file to write."""
+    """Record what builds the service after a push; ``actions`` returns the workflow file to write.
+
+    ``service_ids``: the live services' ids by hostname (the push target's is used).
+    """
     if integration not in INTEGRATIONS:
         raise InvalidParameter(
             f"{integration!r} is not a build integration", suggestion="Use none, webhook or actions."
         )
     meta = push_source(store, host)
+    service_id = service_ids.get(meta.push_target)
     if integration != "none" and meta.git_push_state != "configured":
         return IntegrationChange(status="needs-git-push-setup", meta=meta)
     if meta.build_integration == integration:
@@ -303,7 +308,7 @@ def set_build_integration(
             "configured", meta, workflow_file(meta, service_id, in_container=in_container)
         )
     if integration == "webhook":
-        target = meta.stage_hostname or meta.hostname
+        target = meta.push_target
         url = (
             f"https://app.zerops.io/project/{project_id}/service-stack/{service_id}/service-stack-source-code"
             if service_id

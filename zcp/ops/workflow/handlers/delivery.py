@@ -169,14 +169,13 @@ async def build_integration(app: App, live: LiveProject, req: WorkflowRequest) -
             app, live, "build-integration", host, "What can build {host} after a push.", closeMode="git-push"
         )
     integration = req.integration
-    source = await anyio.to_thread.run_sync(delivery.push_source, store, host)
-    target_service = live.service(source.stage_hostname or source.hostname)
+    service_ids = {s.hostname: s.service_id for s in live.services or () if s.service_id}
     result = await anyio.to_thread.run_sync(
         lambda: delivery.set_build_integration(
             store,
             host,
             integration,
-            service_id=target_service.service_id if target_service else None,
+            service_ids=service_ids,
             project_id=live.project.id,
             in_container=app.in_container,
         )
