@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from zcp.axes import RuntimeClass, runtime_class_for
 from zcp.safe_yaml import YamlRefused, load_yaml
@@ -186,21 +186,28 @@ def _fit(intent: str, recipe: RecipeCard) -> tuple[bool, tuple[str, ...], tuple[
     return contradicted, missing, extras
 
 
+def _recipe_services(import_yaml: str | None) -> list[dict[str, Any]]:
+    """The service entries of a recipe's import YAML (none when it does not load)."""
+    try:
+        data = load_yaml(import_yaml or "", what="the recipe's import YAML") or {}
+    except YamlRefused:
+        return []
+    services = data.get("services") if isinstance(data, dict) else None
+    return [entry for entry in services or [] if isinstance(entry, dict)]
+
+
 def recipe_shape(import_yaml: str | None) -> tuple[str | None, list[tuple[str, str]]]:
     """The bootstrap mode a recipe's services imply and its runtime hostnames with their types.
 
     A ``<name>dev`` + ``<name>stage`` pair is ``standard``; one runtime alone is ``simple`` (or ``dev``
     when its hostname ends in ``dev``).
     """
-    try:
-        data = load_yaml(import_yaml or "", what="the recipe's import YAML") or {}
-    except YamlRefused:
-        return None, []
-    services = data.get("services") if isinstance(data, dict) else None
+    return _shape_of(_recipe_services(import_yaml))
+
+
+def _shape_of(services: Sequence[dict[str, Any]]) -> tuple[str | None, list[tuple[str, str]]]:
     runtimes: list[tuple[str, str]] = []
-    for entry in services or []:
-        if not isinstance(entry, dict):
-            continue
+    for entry in services:
         host, kind = str(entry.get("hostname", "")), str(entry.get("type", ""))
         if host and runtime_class_for(kind) not in (RuntimeClass.MANAGED, RuntimeClass.UNKNOWN):
             runtimes.append((host, kind))
@@ -210,15 +217,6 @@ def recipe_shape(import_yaml: str | None) -> tuple[str | None, list[tuple[str, s
     if len(runtimes) == 1:
         return ("dev" if runtimes[0][0].endswith("dev") else "simple"), runtimes
     return None, runtimes
-
-
-def _recipe_hostnames(import_yaml: str | None) -> list[str]:
-    try:
-        data = load_yaml(import_yaml or "", what="the recipe's import YAML") or {}
-    except YamlRefused:
-        return []
-    services = data.get("services") if isinstance(data, dict) else None
-    return [str(e["hostname"]) for e in services or [] if isinstance(e, dict) and e.get("hostname")]
 
 
 @dataclass
@@ -250,7 +248,9 @@ def _recipes(intent: str, recipes: Sequence[RecipeCard], live: set[str]) -> _Ran
             why = f"lacks {', '.join(missing)} that you asked for — {why}"
         elif extras:
             why = f"also creates {', '.join(extras)} — {why}"
-        mode, _ = recipe_shape(recipe.import_yaml)
+        entries = _recipe_services(recipe.import_yaml)  # parsed once for the mode and the collisions
+        mode, _ = _shape_of(entries)
+        hostnames = [str(e["hostname"]) for e in entries if e.get("hostname")]
         option = RouteOption(
             route="recipe",
             why=why,
@@ -259,7 +259,7 @@ def _recipes(intent: str, recipes: Sequence[RecipeCard], live: set[str]) -> _Ran
             fit_missing=missing,
             fit_extras=extras,
             score=round(score, 2),
-            collisions=tuple(sorted(h for h in _recipe_hostnames(recipe.import_yaml) if h in live)),
+            collisions=tuple(sorted(h for h in hostnames if h in live)),
             mode=mode,
         )
         (ranked.demoted if missing else ranked.good).append(option)
